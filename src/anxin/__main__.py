@@ -1,0 +1,5 @@
+"""`python -m anxin` runs the CLI."""
+
+from anxin.cli import app
+
+app()

@@ -1,0 +1,68 @@
+"""The FastAPI application: every capability's router under `/v1`, problem+json errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from anxin.api import problems
+from anxin.api.services import Services
+from anxin.core.clock import Clock
+from anxin.core.settings import Settings, get_settings
+from anxin.identity.routes import router as identity_router
+from anxin.ledger.routes import admin as ledger_admin_router
+from anxin.ledger.routes import mine as accounts_router
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_SECONDS = 1.0
+PURGE_EVERY = 600  # maintenance rounds between idempotency purges (about ten minutes)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    services = Services.build(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        services.writer.start()
+        task = asyncio.create_task(_maintenance(services))
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.to_thread(services.close)
+
+    app = FastAPI(
+        title="Anxin (安心) API", version="0.1.0", lifespan=lifespan,
+        description="Wallet, ledger and identity API. Errors are application/problem+json.",
+    )  # fmt: skip
+    app.state.services = services
+    problems.install(app)
+    app.include_router(identity_router)
+    app.include_router(accounts_router)
+    app.include_router(ledger_admin_router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+async def _maintenance(services: Services) -> None:
+    """Release expired holds and forget old idempotency keys, in the background."""
+    rounds = 0
+    while True:
+        await asyncio.sleep(MAINTENANCE_SECONDS)
+        rounds += 1
+        try:
+            await asyncio.to_thread(services.ledger.expire_due)
+            if rounds % PURGE_EVERY == 0:
+                await asyncio.to_thread(services.ledger.purge_idempotency)
+        except Exception:
+            log.exception("ledger maintenance failed; will retry")

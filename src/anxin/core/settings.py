@@ -1,0 +1,56 @@
+"""The one settings object, read from `ANXIN_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".anxin"), description="Where the SQLite file lives.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in data_dir."
+    )
+    admin_token: str | None = Field(
+        default=None, description="Bearer token for /v1/ledger admin endpoints; unset = off."
+    )
+    secret_key: str | None = Field(
+        default=None, description="Signs user tokens; default: generated once into data_dir."
+    )
+    clock: datetime | None = Field(
+        default=None, description="Freeze the clock at this ISO 8601 instant (tests, demos)."
+    )
+    token_ttl_seconds: int = 12 * 3600
+    pending_timeout_seconds: int = 3600
+    idempotency_ttl_seconds: int = 48 * 3600
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 20
+    login_window_seconds: int = 900
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'anxin.db').resolve()}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The token-signing key; generated on first use so a fresh install is never keyless."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

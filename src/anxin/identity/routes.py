@@ -1,0 +1,93 @@
+"""Sign-up, login, logout, `GET /v1/me`, and the auth dependencies other routers use."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, Field
+
+from anxin.core.clock import isoformat
+from anxin.core.errors import Forbidden, Unauthenticated
+from anxin.identity.service import Identity, User
+
+router = APIRouter(tags=["identity"])
+
+
+def identity_of(request: Request) -> Identity:
+    identity: Identity = request.app.state.services.identity
+    return identity
+
+
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    return token.strip()
+
+
+def current_user(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> User:
+    return identity_of(request).authenticate(_bearer(authorization))
+
+
+def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Admin endpoints exist only while ANXIN_ADMIN_TOKEN is set, and need exactly it."""
+    expected = request.app.state.services.settings.admin_token
+    if not expected:
+        raise Forbidden("the admin API is off; set ANXIN_ADMIN_TOKEN to turn it on")
+    if not hmac.compare_digest(_bearer(authorization).encode(), expected.encode()):
+        raise Forbidden("that is not the admin token")
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+class SignUp(BaseModel):
+    username: str = Field(examples=["xiaoming"])
+    password: str = Field(min_length=8, max_length=200)
+    display_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = None
+    locale: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
+
+
+class Login(BaseModel):
+    username: str
+    password: str
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "display_name": user.display_name,
+            "phone": user.phone, "locale": user.locale, "created_at": isoformat(user.created_at)}
+
+
+@router.post("/v1/users", status_code=201)
+def sign_up(body: SignUp, request: Request) -> dict[str, Any]:
+    user = identity_of(request).register(
+        body.username, body.password, display_name=body.display_name, phone=body.phone,
+        locale=body.locale,
+    )  # fmt: skip
+    return user_json(user)
+
+
+@router.post("/v1/auth/login")
+def login(body: Login, request: Request) -> dict[str, Any]:
+    identity = identity_of(request)
+    ip = request.client.host if request.client else "unknown"
+    token, user = identity.login(body.username, body.password, ip)
+    return {"token": token, "token_type": "bearer",
+            "expires_in": identity.token_ttl_seconds, "user": user_json(user)}
+
+
+@router.post("/v1/auth/logout", status_code=204)
+def logout(request: Request, user: CurrentUser,
+           authorization: Annotated[str | None, Header()] = None) -> Response:
+    identity_of(request).logout(_bearer(authorization))
+    return Response(status_code=204)
+
+
+@router.get("/v1/me")
+def me(user: CurrentUser) -> dict[str, Any]:
+    return user_json(user)

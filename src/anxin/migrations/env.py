@@ -1,0 +1,16 @@
+"""Alembic environment: runs on the connection `Database.upgrade` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import anxin.identity.tables
+import anxin.ledger.tables  # noqa: F401  (registers the tables on the shared metadata)
+from anxin.core.db import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only `alembic` run by hand lands here
+    raise RuntimeError("run migrations through `anxin db upgrade`")
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
