@@ -11,8 +11,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from anxin.core.settings import Settings, get_settings
 
-app = typer.Typer(help="Anxin (安心): wallet, ledger and assistant.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Anxin (安心): wallet, ledger and assistant.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Ledger operations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -74,15 +77,17 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
         progress.add_task("upgrading the database schema", total=None)
         services.db.upgrade()
     if seed:
-        from anxin.demo import DEMO_PASSWORD, seed as seed_demo
+        from anxin.demo import DEMO_PASSWORD
+        from anxin.demo import seed as seed_demo
 
         made = seed_demo(services)
         if made:
             err.print(f"demo people {', '.join(made)} created (password {DEMO_PASSWORD})")
     if not settings.admin_token:
         err.print("admin API is off (set ANXIN_ADMIN_TOKEN to turn it on)")
-    err.print(f"Anxin on http://{host}:{port}  (API docs at /docs, store "
-              f"{_safe_url(services.db.url)})")
+    err.print(
+        f"Anxin on http://{host}:{port}  (API docs at /docs, store {_safe_url(services.db.url)})"
+    )
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
@@ -99,17 +104,29 @@ def ledger_verify(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as progress:
         task = progress.add_task("checking the journal", total=None)
         with database.read() as conn:
-            report = verify(conn, lambda n: progress.update(
-                task, description=f"checked {n:,} entries"))
+            report = verify(
+                conn, lambda n: progress.update(task, description=f"checked {n:,} entries")
+            )
     database.dispose()
     if as_json:
-        print(json.dumps({"ok": report.ok, "accounts": report.accounts,
-                          "entries": report.entries, "transfers": report.transfers,
-                          "totals": report.totals, "problems": report.problems}))
+        print(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "accounts": report.accounts,
+                    "entries": report.entries,
+                    "transfers": report.transfers,
+                    "totals": report.totals,
+                    "problems": report.problems,
+                }
+            )
+        )
     else:
         status = "[green]OK[/green]" if report.ok else f"[red]{len(report.problems)} problems[/red]"
-        err.print(f"ledger {status}: {report.accounts} accounts, {report.transfers} transfers, "
-                  f"{report.entries} entries")
+        err.print(
+            f"ledger {status}: {report.accounts} accounts, {report.transfers} transfers, "
+            f"{report.entries} entries"
+        )
         for problem in report.problems:
             print(problem)
     if not report.ok:
@@ -120,4 +137,3 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
-

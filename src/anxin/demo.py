@@ -33,22 +33,35 @@ def seed(services: Services) -> list[str]:
     with services.db.read() as conn:
         if conn.execute(
             select(identity_tables.users.c.id).where(
-                identity_tables.users.c.username == PEOPLE[0].username)
-        ).first():  # fmt: skip
+                identity_tables.users.c.username == PEOPLE[0].username
+            )
+        ).first():
             return []
     ledger = services.ledger
-    funding = ledger.open_account("CNY", no_overdraft=False, kind="demo-funding",
-                                  meta={"note": "sandbox money for the demo"})
+    funding = ledger.open_account(
+        "CNY", no_overdraft=False, kind="demo-funding", meta={"note": "sandbox money for the demo"}
+    )
     made = []
     for person in PEOPLE:
-        user = services.identity.register(person.username, DEMO_PASSWORD,
-                                          display_name=person.display_name, phone=person.phone)
+        user = services.identity.register(
+            person.username, DEMO_PASSWORD, display_name=person.display_name, phone=person.phone
+        )
         wallet = ledger.open_account("CNY", owner_id=user.id, kind="wallet")
         amount = Money.parse(person.opening_balance, "CNY").to_minor()
         ledger.run(
-            Create((TransferSpec(funding["id"], wallet["id"], amount, "CNY",
-                                 meta={"note": "demo opening balance"}),)),
-            idempotency_key=f"demo-opening-{person.username}", scope="demo",
-        )  # fmt: skip
+            Create(
+                (
+                    TransferSpec(
+                        funding["id"],
+                        wallet["id"],
+                        amount,
+                        "CNY",
+                        meta={"note": "demo opening balance"},
+                    ),
+                )
+            ),
+            idempotency_key=f"demo-opening-{person.username}",
+            scope="demo",
+        )
         made.append(person.username)
     return made

@@ -38,9 +38,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await asyncio.to_thread(services.close)
 
     app = FastAPI(
-        title="Anxin (安心) API", version="0.1.0", lifespan=lifespan,
+        title="Anxin (安心) API",
+        version="0.1.0",
+        lifespan=lifespan,
         description="Wallet, ledger and identity API. Errors are application/problem+json.",
-    )  # fmt: skip
+    )
     app.state.services = services
     problems.install(app)
     app.include_router(identity_router)

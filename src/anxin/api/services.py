@@ -26,17 +26,22 @@ class Services:
         clock = clock or clock_from(settings.clock)
         db = Database(settings.resolved_database_url())
         ledger = Ledger(
-            db, clock, pending_timeout_seconds=settings.pending_timeout_seconds,
+            db,
+            clock,
+            pending_timeout_seconds=settings.pending_timeout_seconds,
             idempotency_ttl_seconds=settings.idempotency_ttl_seconds,
-        )  # fmt: skip
+        )
         identity = Identity(
-            db, clock, settings.resolved_secret_key(),
+            db,
+            clock,
+            settings.resolved_secret_key(),
             token_ttl_seconds=settings.token_ttl_seconds,
             policy=LoginPolicy(
-                settings.login_max_failures_per_account, settings.login_max_failures_per_ip,
+                settings.login_max_failures_per_account,
+                settings.login_max_failures_per_ip,
                 settings.login_window_seconds,
             ),
-        )  # fmt: skip
+        )
         return cls(settings, db, clock, ledger, LedgerWriter(ledger), identity)
 
     def close(self) -> None:

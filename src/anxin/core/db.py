@@ -47,22 +47,28 @@ class Database:
                 raise ValueError("Anxin needs a SQLite file, not an in-memory database")
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(
-                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                self.url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
                 connect_args={"check_same_thread": False, "timeout": 30},
             )
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
             self.engine = create_engine(
-                self.url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                pool_pre_ping=True,
+                self.url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=3600,
             )
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write transaction, committed on success and rolled back on any error."""
         with self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
 

@@ -92,8 +92,16 @@ class Unavailable(AnxinError):
 ERROR_TYPES: dict[str, type[AnxinError]] = {
     cls.slug: cls
     for cls in (
-        AnxinError, InvalidInput, NotFound, Conflict, InsufficientFunds, InvalidState,
-        IdempotencyMismatch, Unauthenticated, Forbidden, Unavailable,
+        AnxinError,
+        InvalidInput,
+        NotFound,
+        Conflict,
+        InsufficientFunds,
+        InvalidState,
+        IdempotencyMismatch,
+        Unauthenticated,
+        Forbidden,
+        Unavailable,
     )
-}  # fmt: skip
+}
 """Refusals stored for idempotent replay are rebuilt from their slug through this table."""

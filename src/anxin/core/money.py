@@ -17,13 +17,49 @@ from anxin.core.errors import InvalidInput
 
 # ISO 4217 alphabetic code -> number of minor-unit digits.
 MINOR_UNITS: dict[str, int] = {
-    "AED": 2, "AUD": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0, "CNY": 2,
-    "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2,
-    "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "MOP": 2, "MXN": 2,
-    "MYR": 2, "NOK": 2, "NZD": 2, "OMR": 3, "PHP": 2, "PLN": 2, "RUB": 2, "SAR": 2,
-    "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2, "TWD": 2, "UGX": 0, "USD": 2,
-    "VND": 0, "ZAR": 2,
-}  # fmt: skip
+    "AED": 2,
+    "AUD": 2,
+    "BHD": 3,
+    "BRL": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "CLP": 0,
+    "CNY": 2,
+    "CZK": 2,
+    "DKK": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "HKD": 2,
+    "HUF": 2,
+    "IDR": 2,
+    "ILS": 2,
+    "INR": 2,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "MOP": 2,
+    "MXN": 2,
+    "MYR": 2,
+    "NOK": 2,
+    "NZD": 2,
+    "OMR": 3,
+    "PHP": 2,
+    "PLN": 2,
+    "RUB": 2,
+    "SAR": 2,
+    "SEK": 2,
+    "SGD": 2,
+    "THB": 2,
+    "TND": 3,
+    "TRY": 2,
+    "TWD": 2,
+    "UGX": 0,
+    "USD": 2,
+    "VND": 0,
+    "ZAR": 2,
+}
 
 _DECIMAL_TEXT = re.compile(r"^[+-]?(\d+)(\.(\d+))?$")
 
@@ -46,7 +82,7 @@ def check_currency(value: Any, field: str = "currency") -> str:
 def parse_decimal(value: Any, field: str = "amount") -> Decimal:
     """Parse a decimal string exactly; numbers, exponents, NaN and infinity are refused."""
     if not isinstance(value, str):
-        raise InvalidInput("amount must be a decimal string such as \"12.34\"", field=field)
+        raise InvalidInput('amount must be a decimal string such as "12.34"', field=field)
     text = value.strip()
     if not _DECIMAL_TEXT.match(text):
         raise InvalidInput(f"{value!r} is not a decimal amount", field=field)
@@ -69,8 +105,9 @@ class Money:
         _check_places(self.amount, check_currency(self.currency), "amount")
 
     @classmethod
-    def parse(cls, value: Any, currency: str, *, positive: bool = False,
-              field: str = "amount") -> Money:
+    def parse(
+        cls, value: Any, currency: str, *, positive: bool = False, field: str = "amount"
+    ) -> Money:
         """Parse a JSON/CLI decimal string in `currency`; `positive` refuses zero and below."""
         currency = check_currency(currency)
         amount = parse_decimal(value, field)

@@ -27,9 +27,7 @@ def _bearer(authorization: str | None) -> str:
     return token.strip()
 
 
-def current_user(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> User:
+def current_user(request: Request, authorization: Annotated[str | None, Header()] = None) -> User:
     return identity_of(request).authenticate(_bearer(authorization))
 
 
@@ -59,16 +57,25 @@ class Login(BaseModel):
 
 
 def user_json(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "display_name": user.display_name,
-            "phone": user.phone, "locale": user.locale, "created_at": isoformat(user.created_at)}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "phone": user.phone,
+        "locale": user.locale,
+        "created_at": isoformat(user.created_at),
+    }
 
 
 @router.post("/v1/users", status_code=201)
 def sign_up(body: SignUp, request: Request) -> dict[str, Any]:
     user = identity_of(request).register(
-        body.username, body.password, display_name=body.display_name, phone=body.phone,
+        body.username,
+        body.password,
+        display_name=body.display_name,
+        phone=body.phone,
         locale=body.locale,
-    )  # fmt: skip
+    )
     return user_json(user)
 
 
@@ -77,13 +84,18 @@ def login(body: Login, request: Request) -> dict[str, Any]:
     identity = identity_of(request)
     ip = request.client.host if request.client else "unknown"
     token, user = identity.login(body.username, body.password, ip)
-    return {"token": token, "token_type": "bearer",
-            "expires_in": identity.token_ttl_seconds, "user": user_json(user)}
+    return {
+        "token": token,
+        "token_type": "bearer",
+        "expires_in": identity.token_ttl_seconds,
+        "user": user_json(user),
+    }
 
 
 @router.post("/v1/auth/logout", status_code=204)
-def logout(request: Request, user: CurrentUser,
-           authorization: Annotated[str | None, Header()] = None) -> Response:
+def logout(
+    request: Request, user: CurrentUser, authorization: Annotated[str | None, Header()] = None
+) -> Response:
     identity_of(request).logout(_bearer(authorization))
     return Response(status_code=204)
 

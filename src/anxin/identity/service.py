@@ -17,7 +17,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, to_micros
@@ -49,15 +49,20 @@ class User:
 
     @classmethod
     def from_row(cls, row: Any) -> User:
-        return cls(row.id, row.username, row.display_name, row.phone, row.locale,
-                   row.created_at)
+        return cls(row.id, row.username, row.display_name, row.phone, row.locale, row.created_at)
 
 
 class Identity:
     def __init__(
-        self, db: Database, clock: Clock, secret_key: bytes, *, token_ttl_seconds: int,
-        policy: LoginPolicy, hasher: PasswordHasher | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        db: Database,
+        clock: Clock,
+        secret_key: bytes,
+        *,
+        token_ttl_seconds: int,
+        policy: LoginPolicy,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self._key = secret_key
@@ -69,9 +74,14 @@ class Identity:
     # -- users --------------------------------------------------------------------------
 
     def register(
-        self, username: str, password: str, *, display_name: str | None = None,
-        phone: str | None = None, locale: str = "zh-CN", conn: Connection | None = None,
-    ) -> User:  # fmt: skip
+        self,
+        username: str,
+        password: str,
+        *,
+        display_name: str | None = None,
+        phone: str | None = None,
+        locale: str = "zh-CN",
+    ) -> User:
         if not _USERNAME.match(username):
             raise InvalidInput(
                 "username must be 3-64 letters, digits, '.', '_' or '-'", field="username"
@@ -81,22 +91,27 @@ class Identity:
         if phone is not None and not _PHONE.match(phone):
             raise InvalidInput("phone must be digits with an optional leading +", field="phone")
         now = to_micros(self.clock.now())
-        row = {
-            "id": new_id(), "username": username.lower(), "phone": phone,
-            "display_name": display_name or username, "locale": locale,
-            "password_hash": self.hasher.hash(password), "password_changed_at": now,
-            "created_at": now,
-        }  # fmt: skip
+        user = User(new_id(), username.lower(), display_name or username, phone, locale, now)
         try:
-            if conn is None:
-                with self.db.write() as own:
-                    own.execute(insert(t.users), row)
-            else:
-                conn.execute(insert(t.users), row)
+            with self.db.write() as conn:
+                conn.execute(
+                    insert(t.users),
+                    {
+                        "id": user.id,
+                        "username": user.username,
+                        "phone": phone,
+                        "display_name": user.display_name,
+                        "locale": locale,
+                        "password_hash": self.hasher.hash(password),
+                        "password_changed_at": now,
+                        "created_at": now,
+                    },
+                )
         except IntegrityError:
-            raise Conflict("that username or phone is already registered",
-                           field="username") from None
-        return User(row["id"], row["username"], row["display_name"], phone, locale, now)
+            raise Conflict(
+                "that username or phone is already registered", field="username"
+            ) from None
+        return user
 
     def user(self, user_id: str) -> User:
         with self.db.read() as conn:
@@ -123,8 +138,16 @@ class Identity:
         token_id = secrets.token_urlsafe(24)
         with self.db.write() as conn:
             conn.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
-            conn.execute(insert(t.tokens), {"id": token_id, "user_id": user.id,
-                                            "created_at": now, "expires_at": expires, "ip": ip})
+            conn.execute(
+                insert(t.tokens),
+                {
+                    "id": token_id,
+                    "user_id": user.id,
+                    "created_at": now,
+                    "expires_at": expires,
+                    "ip": ip,
+                },
+            )
         return self._sign(f"{token_id}:{expires}"), user
 
     def _password_ok(self, stored: str | None, password: str) -> bool:
@@ -149,9 +172,7 @@ class Identity:
             by_ip >= self.policy.max_failures_per_ip
         ):
             retry = max(1, (oldest - since) // 1_000_000 + 1)
-            raise RateLimited(
-                "too many failed logins; try again later", retry_after=int(retry)
-            )
+            raise RateLimited("too many failed logins; try again later", retry_after=int(retry))
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -167,11 +188,16 @@ class Identity:
             raise Unauthenticated("token expired; log in again")
         with self.db.read() as conn:
             row = conn.execute(
-                select(t.users).join(t.tokens, t.tokens.c.user_id == t.users.c.id).where(
-                    and_(t.tokens.c.id == token_id, t.tokens.c.revoked_at.is_(None),
-                         t.tokens.c.expires_at > now)
+                select(t.users)
+                .join(t.tokens, t.tokens.c.user_id == t.users.c.id)
+                .where(
+                    and_(
+                        t.tokens.c.id == token_id,
+                        t.tokens.c.revoked_at.is_(None),
+                        t.tokens.c.expires_at > now,
+                    )
                 )
-            ).first()  # fmt: skip
+            ).first()
         if row is None:
             raise Unauthenticated("token revoked or unknown; log in again")
         return User.from_row(row)
@@ -180,9 +206,10 @@ class Identity:
         token_id = self._unsign(token).split(":", 1)[0]
         with self.db.write() as conn:
             conn.execute(
-                update(t.tokens).where(t.tokens.c.id == token_id)
+                update(t.tokens)
+                .where(t.tokens.c.id == token_id)
                 .values(revoked_at=to_micros(self.clock.now()))
-            )  # fmt: skip
+            )
 
     def _sign(self, payload: str) -> str:
         body = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")

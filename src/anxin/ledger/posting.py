@@ -126,9 +126,13 @@ Command = Create | Post | Void | Expire
 def entry_hash(prev: bytes, entry: Entry) -> bytes:
     """Chain an entry to the account's previous one, so any edit or deletion shows."""
     packed = struct.pack(
-        ">qqqqq", entry.account_seq, entry.amount, entry.balance_after,
-        entry.effective_at, entry.recorded_at,
-    )  # fmt: skip
+        ">qqqqq",
+        entry.account_seq,
+        entry.amount,
+        entry.balance_after,
+        entry.effective_at,
+        entry.recorded_at,
+    )
     ids = f"{entry.account_id}|{entry.transfer_id}".encode()
     return hashlib.sha256(prev + packed + ids).digest()
 
@@ -175,10 +179,10 @@ class Book:
                 self.accounts[account_id] = saved
             for transfer_id, saved_row in self._undo_transfers.items():
                 self.transfers[transfer_id] = saved_row
-            for row in self.new_transfers[marks[0]:]:
+            for row in self.new_transfers[marks[0] :]:
                 self.transfers.pop(row.id, None)
-            del self.new_transfers[marks[0]:]
-            del self.entries[marks[1]:]
+            del self.new_transfers[marks[0] :]
+            del self.entries[marks[1] :]
             self.resolved, self.dirty = marks[2], marks[3]
             raise
 
@@ -225,11 +229,18 @@ class Book:
                 field=where + "amount",
             )
         row = TransferRow(
-            id=new_id(), debit_account_id=debit.id, credit_account_id=credit.id,
-            amount=spec.amount, currency=spec.currency, status=POSTED,
+            id=new_id(),
+            debit_account_id=debit.id,
+            credit_account_id=credit.id,
+            amount=spec.amount,
+            currency=spec.currency,
+            status=POSTED,
             effective_at=spec.effective_at if spec.effective_at is not None else now,
-            created_at=now, batch_id=batch_id, reverses_id=spec.reverses_id, meta=spec.meta,
-        )  # fmt: skip
+            created_at=now,
+            batch_id=batch_id,
+            reverses_id=spec.reverses_id,
+            meta=spec.meta,
+        )
         if spec.pending:
             timeout = spec.timeout_seconds or self.default_timeout_seconds
             row.status, row.expires_at = PENDING, now + timeout * 1_000_000
@@ -251,10 +262,12 @@ class Book:
                 f"transfer {spec.reverses_id!r} is not a posted transfer", field="reverses_id"
             )
         if (spec.debit_account_id, spec.credit_account_id) != (
-            original.credit_account_id, original.debit_account_id,
-        ):  # fmt: skip
-            raise InvalidInput("a reversal moves money back along the original's accounts",
-                               field="reverses_id")
+            original.credit_account_id,
+            original.debit_account_id,
+        ):
+            raise InvalidInput(
+                "a reversal moves money back along the original's accounts", field="reverses_id"
+            )
         already = self.reversed_totals.get(original.id, 0)
         if already + spec.amount > (original.posted_amount or 0):
             raise InvalidState(
@@ -306,10 +319,15 @@ class Book:
         for state, signed in ((debit, -amount), (credit, amount)):
             state.entry_count += 1
             entry = Entry(
-                account_id=state.id, account_seq=state.entry_count, transfer_id=row.id,
-                amount=signed, balance_after=state.balance, effective_at=row.effective_at,
-                recorded_at=now, hash=b"",
-            )  # fmt: skip
+                account_id=state.id,
+                account_seq=state.entry_count,
+                transfer_id=row.id,
+                amount=signed,
+                balance_after=state.balance,
+                effective_at=row.effective_at,
+                recorded_at=now,
+                hash=b"",
+            )
             entry.hash = entry_hash(state.head_hash, entry)
             state.head_hash = entry.hash
             self.entries.append(entry)

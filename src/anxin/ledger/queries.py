@@ -22,9 +22,11 @@ def balance_at(conn: Connection, account_id: str, at_micros: int) -> int:
     """The posted balance as recorded at `at_micros`: one seek on (account_id, recorded_at)."""
     c = t.entries.c
     query = (
-        select(c.balance_after).where(c.account_id == account_id, c.recorded_at <= at_micros)
-        .order_by(c.recorded_at.desc(), c.account_seq.desc()).limit(1)
-    )  # fmt: skip
+        select(c.balance_after)
+        .where(c.account_id == account_id, c.recorded_at <= at_micros)
+        .order_by(c.recorded_at.desc(), c.account_seq.desc())
+        .limit(1)
+    )
     return int(conn.execute(query).scalar() or 0)
 
 

@@ -23,7 +23,6 @@ from anxin.core.errors import (
     ERROR_TYPES,
     AnxinError,
     IdempotencyMismatch,
-    InvalidInput,
     NotFound,
     Unavailable,
 )
@@ -83,9 +82,13 @@ def fingerprint(operation: str, body: Any) -> bytes:
 
 class Ledger:
     def __init__(
-        self, db: Database, clock: Clock, *, pending_timeout_seconds: int = 3600,
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        pending_timeout_seconds: int = 3600,
         idempotency_ttl_seconds: int = 48 * 3600,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.db = db
         self.clock = clock
         self.pending_timeout_seconds = pending_timeout_seconds
@@ -94,21 +97,31 @@ class Ledger:
     # -- accounts -----------------------------------------------------------------------
 
     def open_account(
-        self, currency: str, *, no_overdraft: bool = True, owner_id: str | None = None,
-        kind: str = "general", meta: dict[str, Any] | None = None,
-        conn: Connection | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
-        """Create an empty account; `conn` lets another capability open it in its own tx."""
+        self,
+        currency: str,
+        *,
+        no_overdraft: bool = True,
+        owner_id: str | None = None,
+        kind: str = "general",
+        meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create an empty account."""
         row = {
-            "id": new_id(), "currency": check_currency(currency), "owner_id": owner_id,
-            "kind": kind, "no_overdraft": no_overdraft, "meta": meta, "debits_posted": 0,
-            "credits_posted": 0, "debits_pending": 0, "credits_pending": 0, "entry_count": 0,
-            "head_hash": GENESIS_HASH, "created_at": to_micros(self.clock.now()),
-        }  # fmt: skip
-        if conn is None:
-            with self.db.write() as own:
-                own.execute(insert(t.accounts), row)
-        else:
+            "id": new_id(),
+            "currency": check_currency(currency),
+            "owner_id": owner_id,
+            "kind": kind,
+            "no_overdraft": no_overdraft,
+            "meta": meta,
+            "debits_posted": 0,
+            "credits_posted": 0,
+            "debits_pending": 0,
+            "credits_pending": 0,
+            "entry_count": 0,
+            "head_hash": GENESIS_HASH,
+            "created_at": to_micros(self.clock.now()),
+        }
+        with self.db.write() as conn:
             conn.execute(insert(t.accounts), row)
         return row
 
@@ -125,8 +138,14 @@ class Ledger:
 
     # -- commands -----------------------------------------------------------------------
 
-    def run(self, command: Command, *, idempotency_key: str | None = None,
-            scope: str = "admin", fingerprint: bytes = b"") -> list[TransferRow]:
+    def run(
+        self,
+        command: Command,
+        *,
+        idempotency_key: str | None = None,
+        scope: str = "admin",
+        fingerprint: bytes = b"",
+    ) -> list[TransferRow]:
         """Execute one command on its own and return its transfers, or raise its refusal."""
         request = Request(command, idempotency_key, scope, fingerprint)
         return self.execute([request])[0].unwrap()
@@ -147,7 +166,7 @@ class Ledger:
     def _execute(self, conn: Connection, requests: list[Request]) -> list[Result]:
         now = to_micros(self.clock.now())
         keyed = [(r.scope, r.idempotency_key) for r in requests if r.idempotency_key]
-        seen = store.load_idempotency(conn, keyed)  # type: ignore[arg-type]
+        seen = store.load_idempotency(conn, keyed)
 
         pending_ids: list[str] = []
         originals: list[str] = []
@@ -182,9 +201,16 @@ class Ledger:
             earlier = seen.get(key) if request.idempotency_key else None
             if earlier is not None:
                 if earlier["request_hash"] != request.fingerprint:
-                    results.append(Result([], IdempotencyMismatch(
-                        f"idempotency key {request.idempotency_key!r} was used for a "
-                        "different request", field="Idempotency-Key")))
+                    results.append(
+                        Result(
+                            [],
+                            IdempotencyMismatch(
+                                f"idempotency key {request.idempotency_key!r} was used for a "
+                                "different request",
+                                field="Idempotency-Key",
+                            ),
+                        )
+                    )
                 else:
                     replays[index] = earlier["result"]
                     results.append(Result([], replayed=True))
@@ -196,11 +222,13 @@ class Ledger:
             results.append(result)
             if request.idempotency_key:
                 claim = {
-                    "scope": request.scope, "key": request.idempotency_key,
-                    "request_hash": request.fingerprint, "status_code": result.status_code,
+                    "scope": request.scope,
+                    "key": request.idempotency_key,
+                    "request_hash": request.fingerprint,
+                    "status_code": result.status_code,
                     "result": _outcome(result),
                     "expires_at": now + self.idempotency_ttl_seconds * 1_000_000,
-                }  # fmt: skip
+                }
                 claims.append(claim)
                 seen[key] = claim
         store.write_book(conn, book, claims)
@@ -209,21 +237,24 @@ class Ledger:
         return results
 
     def _fill_replays(
-        self, conn: Connection, results: list[Result], replays: dict[int, dict[str, Any]],
+        self,
+        conn: Connection,
+        results: list[Result],
+        replays: dict[int, dict[str, Any]],
         book: Book,
-    ) -> None:  # fmt: skip
+    ) -> None:
         wanted = {tid for outcome in replays.values() for tid in outcome.get("transfers", [])}
         rows = {**store.load_transfers(conn, wanted - book.transfers.keys()), **book.transfers}
         for index, outcome in replays.items():
             if "error" in outcome:
                 error = outcome["error"]
                 cls = ERROR_TYPES.get(error["slug"], AnxinError)
-                results[index] = Result([], cls(error["detail"], field=error.get("field")),
-                                        replayed=True)
+                results[index] = Result(
+                    [], cls(error["detail"], field=error.get("field")), replayed=True
+                )
                 continue
             replayed = []
-            for transfer_id, status in zip(outcome["transfers"], outcome["statuses"],
-                                           strict=True):
+            for transfer_id, status in zip(outcome["transfers"], outcome["statuses"], strict=True):
                 original = rows[transfer_id]
                 replayed.append(TransferRow(**{**_as_dict(original), "status": status}))
             results[index] = Result(replayed, replayed=True)
@@ -234,11 +265,15 @@ class Ledger:
         """Release holds whose timeout has passed; returns how many expired."""
         now = to_micros(self.clock.now())
         with self.db.read() as conn:
-            due = conn.execute(
-                select(t.transfers.c.id).where(
-                    t.transfers.c.status == PENDING, t.transfers.c.expires_at <= now
-                ).limit(limit)
-            ).scalars().all()
+            due = (
+                conn.execute(
+                    select(t.transfers.c.id)
+                    .where(t.transfers.c.status == PENDING, t.transfers.c.expires_at <= now)
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
         if not due:
             return 0
         results = self.execute([Request(Expire(transfer_id)) for transfer_id in due])
@@ -254,14 +289,21 @@ class Ledger:
 
 def _outcome(result: Result) -> dict[str, Any]:
     if result.error is not None:
-        return {"error": {"slug": result.error.slug, "detail": result.error.detail,
-                          "field": result.error.field}}
-    return {"transfers": [row.id for row in result.transfers],
-            "statuses": [row.status for row in result.transfers]}
+        return {
+            "error": {
+                "slug": result.error.slug,
+                "detail": result.error.detail,
+                "field": result.error.field,
+            }
+        }
+    return {
+        "transfers": [row.id for row in result.transfers],
+        "statuses": [row.status for row in result.transfers],
+    }
 
 
 def _as_dict(row: TransferRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in TransferRow.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(row, name) for name in TransferRow.__slots__}
 
 
 __all__ = ["Create", "Ledger", "Post", "Request", "Result", "Void", "fingerprint"]

@@ -44,9 +44,17 @@ def verify(conn: Connection, progress: Callable[[int], None] | None = None) -> V
     running: dict[str, _Running] = defaultdict(_Running)
     c = t.entries.c
     rows = conn.execution_options(stream_results=True, yield_per=10_000).execute(
-        select(c.account_id, c.account_seq, c.transfer_id, c.amount, c.balance_after,
-               c.effective_at, c.recorded_at, c.hash).order_by(c.account_id, c.account_seq)
-    )  # fmt: skip
+        select(
+            c.account_id,
+            c.account_seq,
+            c.transfer_id,
+            c.amount,
+            c.balance_after,
+            c.effective_at,
+            c.recorded_at,
+            c.hash,
+        ).order_by(c.account_id, c.account_seq)
+    )
     for row in rows:
         entry = Entry(*row)
         state = running[entry.account_id]

@@ -99,4 +99,3 @@ class LedgerWriter:
     def _fail(future: Future[Result]) -> None:
         log.exception("ledger request failed")
         future.set_exception(Unavailable("the ledger could not record this request; retry it"))
-
