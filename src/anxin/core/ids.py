@@ -1,21 +1,20 @@
-"""Identifiers: time-ordered, random, 26-character Crockford base32 (ULID layout).
+"""Identifiers: time-ordered, random, 26 characters of Crockford base32.
 
-Time order keeps B-tree inserts at the right edge (fast, compact indexes); 80 random bits
-keep ids unguessable, so an id alone never grants access.
+48 bits of milliseconds then 80 random bits. Time order keeps B-tree inserts at the right
+edge (fast, compact indexes); the random bits keep ids unguessable, so an id alone never
+grants access.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def new_id() -> str:
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    raw = (time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10)
+    # Both alphabets are mapped in value order, so text order is time order.
+    return base64.b32encode(raw).decode()[:26].translate(_CROCKFORD)

@@ -44,6 +44,19 @@ class AccountState:
     def balance(self) -> int:
         return self.credits_posted - self.debits_posted
 
+    def clone(self) -> AccountState:
+        return AccountState(
+            self.id,
+            self.currency,
+            self.no_overdraft,
+            self.debits_posted,
+            self.credits_posted,
+            self.debits_pending,
+            self.credits_pending,
+            self.entry_count,
+            self.head_hash,
+        )
+
     @property
     def available(self) -> int:
         """What may still leave the account: posted balance minus outstanding holds."""
@@ -149,15 +162,16 @@ class Book:
     resolved: dict[str, TransferRow] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
     dirty: set[str] = field(default_factory=set)
-    _undo: dict[str, AccountState] = field(default_factory=dict)
-    _undo_transfers: dict[str, TransferRow] = field(default_factory=dict)
+    # What the command being applied has touched, as (state before, was it already changed):
+    _undo: dict[str, tuple[AccountState, bool]] = field(default_factory=dict)
+    _undo_transfers: dict[str, tuple[TransferRow, bool]] = field(default_factory=dict)
 
     def account(self, account_id: str, field_name: str) -> AccountState:
         state = self.accounts.get(account_id)
         if state is None:
             raise NotFound(f"account {account_id!r} does not exist", field=field_name)
         if account_id not in self._undo:
-            self._undo[account_id] = copy(state)
+            self._undo[account_id] = (state.clone(), account_id in self.dirty)
         return state
 
     def pending_transfer(self, transfer_id: str) -> TransferRow:
@@ -165,25 +179,30 @@ class Book:
         if row is None:
             raise NotFound(f"transfer {transfer_id!r} does not exist", field="pending_id")
         if transfer_id not in self._undo_transfers:
-            self._undo_transfers[transfer_id] = copy(row)
+            self._undo_transfers[transfer_id] = (copy(row), transfer_id in self.resolved)
         return row
 
     def apply(self, command: Command, now: int) -> list[TransferRow]:
         """Apply one command atomically: on refusal nothing it did remains, and it raises."""
-        marks = (len(self.new_transfers), len(self.entries), dict(self.resolved), set(self.dirty))
+        new_mark, entry_mark = len(self.new_transfers), len(self.entries)
         self._undo, self._undo_transfers = {}, {}
         try:
             return self._apply(command, now)
         except AnxinError:
-            for account_id, saved in self._undo.items():
+            for account_id, (saved, was_dirty) in self._undo.items():
                 self.accounts[account_id] = saved
-            for transfer_id, saved_row in self._undo_transfers.items():
+                if not was_dirty:
+                    self.dirty.discard(account_id)
+            for transfer_id, (saved_row, was_resolved) in self._undo_transfers.items():
                 self.transfers[transfer_id] = saved_row
-            for row in self.new_transfers[marks[0] :]:
+                if was_resolved:
+                    self.resolved[transfer_id] = saved_row
+                else:
+                    self.resolved.pop(transfer_id, None)
+            for row in self.new_transfers[new_mark:]:
                 self.transfers.pop(row.id, None)
-            del self.new_transfers[marks[0] :]
-            del self.entries[marks[1] :]
-            self.resolved, self.dirty = marks[2], marks[3]
+            del self.new_transfers[new_mark:]
+            del self.entries[entry_mark:]
             raise
 
     def _apply(self, command: Command, now: int) -> list[TransferRow]:

@@ -106,24 +106,43 @@ class Ledger:
         meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Create an empty account."""
-        row = {
-            "id": new_id(),
-            "currency": check_currency(currency),
-            "owner_id": owner_id,
-            "kind": kind,
-            "no_overdraft": no_overdraft,
-            "meta": meta,
-            "debits_posted": 0,
-            "credits_posted": 0,
-            "debits_pending": 0,
-            "credits_pending": 0,
-            "entry_count": 0,
-            "head_hash": GENESIS_HASH,
-            "created_at": to_micros(self.clock.now()),
-        }
+        return self.open_accounts(
+            currency, 1, no_overdraft=no_overdraft, owner_id=owner_id, kind=kind, meta=meta
+        )[0]
+
+    def open_accounts(
+        self,
+        currency: str,
+        count: int,
+        *,
+        no_overdraft: bool = True,
+        owner_id: str | None = None,
+        kind: str = "general",
+        meta: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Create `count` empty accounts alike in one transaction (imports, benchmarks)."""
+        now = to_micros(self.clock.now())
+        rows = [
+            {
+                "id": new_id(),
+                "currency": check_currency(currency),
+                "owner_id": owner_id,
+                "kind": kind,
+                "no_overdraft": no_overdraft,
+                "meta": meta,
+                "debits_posted": 0,
+                "credits_posted": 0,
+                "debits_pending": 0,
+                "credits_pending": 0,
+                "entry_count": 0,
+                "head_hash": GENESIS_HASH,
+                "created_at": now,
+            }
+            for _ in range(count)
+        ]
         with self.db.write() as conn:
-            conn.execute(insert(t.accounts), row)
-        return row
+            conn.execute(insert(t.accounts), rows)
+        return rows
 
     def account(self, account_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
