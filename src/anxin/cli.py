@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from anxin.core.db import Database
 from anxin.core.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -28,6 +31,23 @@ DbOption = Annotated[
 ]
 
 
+@contextmanager
+def _database(db: str | None) -> Iterator[Database]:
+    """The configured database; a database error becomes one readable line and exit 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    database = Database(_settings(db).resolved_database_url())
+    try:
+        yield database
+    except SQLAlchemyError as exc:
+        first = str(exc.orig if hasattr(exc, "orig") else exc).strip().splitlines()[0]
+        err.print(f"[red]error:[/red] {_safe_url(database.url)}: {first}")
+        err.print("(is the database reachable, and has `anxin db upgrade` been run?)")
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+
+
 def _settings(db: str | None) -> Settings:
     settings = get_settings()
     if db:
@@ -38,12 +58,8 @@ def _settings(db: str | None) -> Settings:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the schema to the newest version."""
-    from anxin.core.db import Database
-
-    settings = _settings(db)
-    database = Database(settings.resolved_database_url())
-    database.upgrade()
-    database.dispose()
+    with _database(db) as database:
+        database.upgrade()
     err.print(f"schema up to date at {_safe_url(database.url)}")
 
 
@@ -97,17 +113,17 @@ def ledger_verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Recompute every balance and hash from the journal; exit 1 when anything disagrees."""
-    from anxin.core.db import Database
     from anxin.ledger.verify import verify
 
-    database = Database(_settings(db).resolved_database_url())
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as progress:
+    with (
+        _database(db) as database,
+        Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err) as progress,
+    ):
         task = progress.add_task("checking the journal", total=None)
         with database.read() as conn:
             report = verify(
                 conn, lambda n: progress.update(task, description=f"checked {n:,} entries")
             )
-    database.dispose()
     if as_json:
         print(
             json.dumps(

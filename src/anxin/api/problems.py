@@ -78,6 +78,8 @@ def install(app: FastAPI) -> None:
 
 
 def _describe(error: dict[str, Any]) -> dict[str, str]:
+    if error.get("type") == "json_invalid":
+        return {"field": "body", "message": "the body is not valid JSON"}
     loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
     if error.get("loc", ("",))[0] == "header":
         loc = [str(part) for part in error["loc"][1:]]

@@ -17,7 +17,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, to_micros
@@ -82,13 +82,13 @@ class Identity:
         phone: str | None = None,
         locale: str = "zh-CN",
     ) -> User:
-        if not _USERNAME.match(username):
+        if not _USERNAME.fullmatch(username):
             raise InvalidInput(
                 "username must be 3-64 letters, digits, '.', '_' or '-'", field="username"
             )
         if len(password) < 8:
             raise InvalidInput("password must be at least 8 characters", field="password")
-        if phone is not None and not _PHONE.match(phone):
+        if phone is not None and not _PHONE.fullmatch(phone):
             raise InvalidInput("phone must be digits with an optional leading +", field="phone")
         now = to_micros(self.clock.now())
         user = User(new_id(), username.lower(), display_name or username, phone, locale, now)
@@ -107,10 +107,9 @@ class Identity:
                         "created_at": now,
                     },
                 )
-        except IntegrityError:
-            raise Conflict(
-                "that username or phone is already registered", field="username"
-            ) from None
+        except IntegrityError as exc:
+            taken = "phone" if "phone" in str(exc.orig) else "username"
+            raise Conflict(f"that {taken} is already registered", field=taken) from None
         return user
 
     def user(self, user_id: str) -> User:
@@ -124,7 +123,9 @@ class Identity:
 
     def login(self, username: str, password: str, ip: str) -> tuple[str, User]:
         """Check the password and issue a token; throttled per account and per IP."""
-        username = username.lower()
+        # A name that could never have been registered is still a failed attempt, recorded
+        # under a length the table can hold.
+        username = username.lower()[:64]
         now = to_micros(self.clock.now())
         self._check_throttle(username, ip, now)
         with self.db.read() as conn:
@@ -158,21 +159,28 @@ class Identity:
             return False
 
     def _check_throttle(self, username: str, ip: str, now: int) -> None:
-        since = now - self.policy.window_seconds * 1_000_000
+        window = self.policy.window_seconds * 1_000_000
         f = t.login_failures.c
+        limits = (
+            (f.username, username, self.policy.max_failures_per_account),
+            (f.ip, ip, self.policy.max_failures_per_ip),
+        )
+        unlock = 0
         with self.db.read() as conn:
-            by_account, by_ip, oldest = conn.execute(
-                select(
-                    func.count().filter(f.username == username),
-                    func.count().filter(f.ip == ip),
-                    func.min(f.at),
-                ).where(f.at > since, or_(f.username == username, f.ip == ip))
-            ).one()
-        if by_account >= self.policy.max_failures_per_account or (
-            by_ip >= self.policy.max_failures_per_ip
-        ):
-            retry = max(1, (oldest - since) // 1_000_000 + 1)
-            raise RateLimited("too many failed logins; try again later", retry_after=int(retry))
+            for column, value, limit in limits:
+                times = (
+                    conn.execute(
+                        select(f.at).where(column == value, f.at > now - window).order_by(f.at)
+                    )
+                    .scalars()
+                    .all()
+                )
+                if len(times) >= limit:
+                    # Locked until enough failures have left the window to go below the limit.
+                    unlock = max(unlock, times[len(times) - limit] + window)
+        if unlock:
+            retry = -(-(unlock - now) // 1_000_000)
+            raise RateLimited("too many failed logins; try again later", retry_after=retry)
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -218,9 +226,12 @@ class Identity:
     def _unsign(self, token: str) -> str:
         body, _, signature = token.partition(".")
         expected = self._sign_body(body)
-        if not signature or not hmac.compare_digest(signature, expected):
+        if not signature or not hmac.compare_digest(signature.encode(), expected.encode()):
             raise Unauthenticated("invalid token")
-        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+        try:
+            return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+        except ValueError:
+            raise Unauthenticated("invalid token") from None
 
     def _sign_body(self, body: str) -> str:
         mac = hmac.new(self._key, body.encode(), hashlib.sha256).digest()

@@ -1,9 +1,13 @@
-"""Group commit: one writer thread gathers concurrent requests into one durable commit.
+"""Group commit: writer threads gather concurrent requests into few durable commits.
 
 A durable commit (fsync) costs the same for one transfer as for five hundred, so while one
 commit is in flight the writer lets the next requests queue up, then posts them all in the
 next transaction, as TigerBeetle batches. Callers block on a future (or await it from async
 code); no caller is acknowledged before its batch is committed.
+
+SQLite has one writer at a time, so it gets one thread. PostgreSQL locks rows, not the
+database, so a few threads keep several batches in flight at once; batches that share an
+account simply wait for each other's row locks (taken in id order, so never a deadlock).
 """
 
 from __future__ import annotations
@@ -23,32 +27,37 @@ _STOP = object()
 
 
 class LedgerWriter:
-    def __init__(self, ledger: Ledger, *, max_batch: int = 512) -> None:
+    def __init__(self, ledger: Ledger, *, max_batch: int = 512, threads: int | None = None) -> None:
         self.ledger = ledger
         self.max_batch = max_batch
+        self.threads = threads or (1 if ledger.db.is_sqlite else 4)
         self._queue: queue.SimpleQueue[tuple[Request, Future[Result]] | object] = (
             queue.SimpleQueue()
         )
-        self._thread: threading.Thread | None = None
+        self._workers: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(self) -> None:
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, name="ledger-writer", daemon=True
-                )
-                self._thread.start()
+            if not self._workers:
+                self._workers = [
+                    threading.Thread(target=self._loop, name=f"ledger-writer-{n}", daemon=True)
+                    for n in range(self.threads)
+                ]
+                for worker in self._workers:
+                    worker.start()
 
     def stop(self) -> None:
+        """Finish what is queued, then stop the threads."""
         with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
+            workers, self._workers = self._workers, []
+        for _ in workers:
             self._queue.put(_STOP)
-            thread.join()
+        for worker in workers:
+            worker.join()
 
     def submit(self, request: Request) -> Future[Result]:
-        if self._thread is None:
+        if not self._workers:
             self.start()
         future: Future[Result] = Future()
         self._queue.put((request, future))
