@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     )
     token_ttl_seconds: int = 12 * 3600
     pending_timeout_seconds: int = 3600
-    idempotency_ttl_seconds: int = 48 * 3600
+    idempotency_ttl_seconds: int = Field(default=48 * 3600, ge=24 * 3600)
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_seconds: int = 900

@@ -57,8 +57,7 @@ class LedgerWriter:
             worker.join()
 
     def submit(self, request: Request) -> Future[Result]:
-        if not self._workers:
-            self.start()
+        """Queue a request; it runs once the writer is started (`start()`)."""
         future: Future[Result] = Future()
         self._queue.put((request, future))
         return future
