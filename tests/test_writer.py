@@ -66,3 +66,14 @@ def test_a_request_that_breaks_its_batch_fails_alone(
     assert isinstance(second.exception(timeout=10), Unavailable)
     assert ledger.account(alice)["credits_posted"] == 100
     assert batch_sizes == [2, 1, 1]
+
+
+def test_a_stopped_writer_refuses_instead_of_hanging(ledger: Ledger) -> None:
+    bank = ledger.open_account("CNY", no_overdraft=False)["id"]
+    alice = ledger.open_account("CNY")["id"]
+    writer = LedgerWriter(ledger)
+    writer.start()
+    writer.stop()
+    late = writer.submit(Request(Create((TransferSpec(bank, alice, 1, "CNY"),))))
+    assert isinstance(late.exception(timeout=5), Unavailable)
+    assert ledger.account(alice)["credits_posted"] == 0

@@ -1,4 +1,4 @@
-"""Demo data: two people with CNY wallets, funded from a clearly labelled demo account."""
+"""Demo data: two people with funded CNY wallets who have each other as contacts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from anxin.api.services import Services
 from anxin.core.money import Money
 from anxin.identity import tables as identity_tables
 from anxin.ledger.posting import Create, TransferSpec
+from anxin.payments.contacts import add_contact
+from anxin.payments.wallets import ensure_wallet
 
 DEMO_PASSWORD = "anxin-demo-2026"
 
@@ -31,37 +33,31 @@ PEOPLE = (
 def seed(services: Services) -> list[str]:
     """Create the demo people once; running it again changes nothing."""
     with services.db.read() as conn:
-        if conn.execute(
+        taken = conn.execute(
             select(identity_tables.users.c.id).where(
                 identity_tables.users.c.username == PEOPLE[0].username
             )
-        ).first():
-            return []
+        ).first()
+    if taken:
+        return []
     ledger = services.ledger
     funding = ledger.open_account(
         "CNY", no_overdraft=False, kind="demo-funding", meta={"note": "sandbox money for the demo"}
     )
-    made = []
+    users = {}
     for person in PEOPLE:
+        # Registering opens the person's CNY wallet (the payments capability's sign-up hook).
         user = services.identity.register(
             person.username, DEMO_PASSWORD, display_name=person.display_name, phone=person.phone
         )
-        wallet = ledger.open_account("CNY", owner_id=user.id, kind="wallet")
+        users[person.username] = user
+        wallet, _ = ensure_wallet(ledger, user.id, "CNY")
         amount = Money.parse(person.opening_balance, "CNY").to_minor()
-        ledger.run(
-            Create(
-                (
-                    TransferSpec(
-                        funding["id"],
-                        wallet["id"],
-                        amount,
-                        "CNY",
-                        meta={"note": "demo opening balance"},
-                    ),
-                )
-            ),
-            idempotency_key=f"demo-opening-{person.username}",
-            scope="demo",
+        spec = TransferSpec(
+            funding["id"], wallet["id"], amount, "CNY", meta={"note": "demo opening balance"}
         )
-        made.append(person.username)
-    return made
+        ledger.run(Create((spec,)), idempotency_key=f"demo-opening-{person.username}", scope="demo")
+    xiaoming, mum = users["xiaoming"].id, users["mum"].id
+    add_contact(services.db, services.clock, xiaoming, "妈妈", ["mum", "mom", "老妈"], mum)
+    add_contact(services.db, services.clock, mum, "小明", ["儿子", "son"], xiaoming)
+    return list(users)

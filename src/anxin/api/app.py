@@ -16,6 +16,8 @@ from anxin.core.settings import Settings, get_settings
 from anxin.identity.routes import router as identity_router
 from anxin.ledger.routes import admin as ledger_admin_router
 from anxin.ledger.routes import mine as accounts_router
+from anxin.notify.routes import router as notify_router
+from anxin.payments.routes import router as payments_router
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(identity_router)
     app.include_router(accounts_router)
     app.include_router(ledger_admin_router)
+    app.include_router(payments_router)
+    app.include_router(notify_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -10,6 +10,8 @@ from anxin.core.settings import Settings
 from anxin.identity.service import Identity, LoginPolicy
 from anxin.ledger.service import Ledger
 from anxin.ledger.writer import LedgerWriter
+from anxin.payments.risk_hook import RiskHook, allow_everything
+from anxin.payments.wallets import ensure_wallet
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Services:
     ledger: Ledger
     writer: LedgerWriter
     identity: Identity
+    risk_hook: RiskHook
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -42,7 +45,8 @@ class Services:
                 settings.login_window_seconds,
             ),
         )
-        return cls(settings, db, clock, ledger, LedgerWriter(ledger), identity)
+        identity.on_register.append(lambda user: ensure_wallet(ledger, user.id, "CNY"))
+        return cls(settings, db, clock, ledger, LedgerWriter(ledger), identity, allow_everything)
 
     def close(self) -> None:
         self.writer.stop()

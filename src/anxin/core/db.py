@@ -74,9 +74,17 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only snapshot (a deferred transaction on SQLite)."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read-only snapshot: every query inside sees the same committed state.
+
+        SQLite's deferred transaction already is one (WAL); PostgreSQL needs REPEATABLE READ,
+        or a multi-query reader such as `verify` could see a transfer's journal entries but
+        not its account totals.
+        """
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield conn
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""

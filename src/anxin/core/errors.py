@@ -77,6 +77,12 @@ class Forbidden(AnxinError):
     slug, title, status = "forbidden", "Forbidden", 403
 
 
+class PaymentRefused(Forbidden):
+    """The risk check stopped a payment; `reasons` say why in the payer's language."""
+
+    slug, title = "payment-refused", "Payment refused by the risk check"
+
+
 class RateLimited(AnxinError):
     slug, title, status = "rate-limited", "Too many attempts", 429
 

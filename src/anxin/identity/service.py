@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,8 @@ class Identity:
         self.token_ttl_seconds = token_ttl_seconds
         self.policy = policy
         self.hasher = hasher or PasswordHasher()
+        # Other capabilities set a new user up here (payments opens the CNY wallet).
+        self.on_register: list[Callable[[User], object]] = []
         self._dummy_hash = self.hasher.hash(secrets.token_hex(8))
 
     # -- users --------------------------------------------------------------------------
@@ -110,6 +113,8 @@ class Identity:
         except IntegrityError as exc:
             taken = "phone" if "phone" in str(exc.orig) else "username"
             raise Conflict(f"that {taken} is already registered", field=taken) from None
+        for hook in self.on_register:
+            hook(user)
         return user
 
     def user(self, user_id: str) -> User:
@@ -117,6 +122,19 @@ class Identity:
             row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
         if row is None:
             raise NotFound(f"user {user_id!r} does not exist")
+        return User.from_row(row)
+
+    def find_user(self, *, username: str | None = None, phone: str | None = None) -> User:
+        """The user with this username or phone number (how people find whom to pay)."""
+        field, column, value = (
+            ("username", t.users.c.username, (username or "").lower())
+            if username
+            else ("phone", t.users.c.phone, phone or "")
+        )
+        with self.db.read() as conn:
+            row = conn.execute(select(t.users).where(column == value)).first()
+        if row is None:
+            raise NotFound(f"no Anxin user with {field} {value!r}", field=field)
         return User.from_row(row)
 
     # -- login --------------------------------------------------------------------------

@@ -165,6 +165,7 @@ class Book:
     # What the command being applied has touched, as (state before, was it already changed):
     _undo: dict[str, tuple[AccountState, bool]] = field(default_factory=dict)
     _undo_transfers: dict[str, tuple[TransferRow, bool]] = field(default_factory=dict)
+    _undo_reversals: dict[str, int] = field(default_factory=dict)
 
     def account(self, account_id: str, field_name: str) -> AccountState:
         state = self.accounts.get(account_id)
@@ -185,7 +186,7 @@ class Book:
     def apply(self, command: Command, now: int) -> list[TransferRow]:
         """Apply one command atomically: on refusal nothing it did remains, and it raises."""
         new_mark, entry_mark = len(self.new_transfers), len(self.entries)
-        self._undo, self._undo_transfers = {}, {}
+        self._undo, self._undo_transfers, self._undo_reversals = {}, {}, {}
         try:
             return self._apply(command, now)
         except AnxinError:
@@ -199,6 +200,7 @@ class Book:
                     self.resolved[transfer_id] = saved_row
                 else:
                     self.resolved.pop(transfer_id, None)
+            self.reversed_totals.update(self._undo_reversals)
             for row in self.new_transfers[new_mark:]:
                 self.transfers.pop(row.id, None)
             del self.new_transfers[new_mark:]
@@ -294,6 +296,7 @@ class Book:
                 f"({already} already reversed)",
                 field="amount",
             )
+        self._undo_reversals.setdefault(original.id, already)
         self.reversed_totals[original.id] = already + spec.amount
 
     def _post(self, command: Post, now: int) -> TransferRow:

@@ -58,6 +58,20 @@ def accounts_of(conn: Connection, owner_id: str) -> list[dict[str, Any]]:
     return [row._asdict() for row in conn.execute(query)]
 
 
+def find_account(
+    conn: Connection, owner_id: str, kind: str, currency: str
+) -> dict[str, Any] | None:
+    """The owner's oldest account of `kind` in `currency`, if there is one."""
+    c = t.accounts.c
+    row = conn.execute(
+        select(t.accounts)
+        .where(c.owner_id == owner_id, c.kind == kind, c.currency == currency)
+        .order_by(c.id)
+        .limit(1)
+    ).first()
+    return None if row is None else row._asdict()
+
+
 def _encode_cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
 

@@ -311,23 +311,11 @@ def _own_account(ledger: Ledger, account_id: str, user_id: str) -> dict[str, Any
     return row
 
 
-class MyAccountIn(BaseModel):
-    currency: str = Field(default="CNY", examples=["CNY"])
-
-
 @mine.get("/accounts")
 def my_accounts(request: Request, user: CurrentUser) -> dict[str, Any]:
     with ledger_of(request).db.read() as conn:
         rows = queries.accounts_of(conn, user.id)
     return {"accounts": [account_json(row) for row in rows]}
-
-
-@mine.post("/accounts", status_code=201)
-def open_my_account(body: MyAccountIn, request: Request, user: CurrentUser) -> dict[str, Any]:
-    row = ledger_of(request).open_account(
-        body.currency, no_overdraft=True, owner_id=user.id, kind="wallet"
-    )
-    return account_json(row)
 
 
 @mine.get("/accounts/{account_id}")

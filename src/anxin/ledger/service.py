@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,12 +51,18 @@ _RETRIES = 5
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """A command plus the idempotency key and body fingerprint the client sent with it."""
+    """A command plus the idempotency key and body fingerprint the client sent with it.
+
+    `effects` runs inside the posting transaction when the command succeeds (not on a
+    replay): other capabilities use it to write their own rows, such as a notification in
+    the outbox, atomically with the money movement.
+    """
 
     command: Command
     idempotency_key: str | None = None
     scope: str = "admin"
     fingerprint: bytes = b""
+    effects: Callable[[Connection, list[TransferRow]], None] | None = None
 
 
 @dataclass(slots=True)
@@ -251,6 +258,9 @@ class Ledger:
                 claims.append(claim)
                 seen[key] = claim
         store.write_book(conn, book, claims)
+        for request, result in zip(requests, results, strict=True):
+            if request.effects is not None and result.error is None and not result.replayed:
+                request.effects(conn, result.transfers)
         if replays:
             self._fill_replays(conn, results, replays, book)
         return results

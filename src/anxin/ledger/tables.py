@@ -43,6 +43,15 @@ accounts = Table(
     Column("entry_count", BigInteger, nullable=False),
     Column("head_hash", LargeBinary(32), nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # A person has one wallet per currency, however many requests race to open it.
+    Index(
+        "uq_ledger_accounts_wallet",
+        "owner_id",
+        "currency",
+        unique=True,
+        sqlite_where=text("kind = 'wallet'"),
+        postgresql_where=text("kind = 'wallet'"),
+    ),
 )
 
 transfers = Table(

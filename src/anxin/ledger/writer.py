@@ -35,10 +35,12 @@ class LedgerWriter:
             queue.SimpleQueue()
         )
         self._workers: list[threading.Thread] = []
+        self._stopped = False
         self._lock = threading.Lock()
 
     def start(self) -> None:
         with self._lock:
+            self._stopped = False
             if not self._workers:
                 self._workers = [
                     threading.Thread(target=self._loop, name=f"ledger-writer-{n}", daemon=True)
@@ -48,18 +50,30 @@ class LedgerWriter:
                     worker.start()
 
     def stop(self) -> None:
-        """Finish what is queued, then stop the threads."""
+        """Finish what is queued, then stop the threads; later requests are refused."""
         with self._lock:
-            workers, self._workers = self._workers, []
+            workers, self._workers, self._stopped = self._workers, [], True
         for _ in workers:
             self._queue.put(_STOP)
         for worker in workers:
             worker.join()
+        while True:  # anything that slipped in behind the stop markers
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP:
+                _, future = item  # type: ignore[misc]
+                future.set_exception(Unavailable("the ledger is shutting down; retry"))
 
     def submit(self, request: Request) -> Future[Result]:
         """Queue a request; it runs once the writer is started (`start()`)."""
         future: Future[Result] = Future()
-        self._queue.put((request, future))
+        with self._lock:
+            if self._stopped:
+                future.set_exception(Unavailable("the ledger is shutting down; retry"))
+                return future
+            self._queue.put((request, future))
         return future
 
     def execute(self, request: Request) -> Result:

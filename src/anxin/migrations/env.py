@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
+# Importing the table modules registers their tables on the shared metadata.
 import anxin.identity.tables
-import anxin.ledger.tables  # noqa: F401  (registers the tables on the shared metadata)
+import anxin.ledger.tables
+import anxin.notify.tables
+import anxin.payments.tables  # noqa: F401
 from anxin.core.db import metadata
 
 connection = context.config.attributes.get("connection")

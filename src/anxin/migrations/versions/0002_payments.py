@@ -1,0 +1,92 @@
+"""Payments: contacts, the notification inbox, one wallet per person and currency.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("user_id", sa.String(length=26), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("data", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("read_at", sa.BigInteger(), nullable=True),
+        sa.Column("dispatched_at", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notifications_undispatched",
+            ["created_at"],
+            unique=False,
+            sqlite_where=sa.text("dispatched_at IS NULL"),
+            postgresql_where=sa.text("dispatched_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_notifications_user_id_created_at", ["user_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "contacts",
+        sa.Column("id", sa.String(length=26), nullable=False),
+        sa.Column("owner_id", sa.String(length=26), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("aliases", sa.JSON(), nullable=False),
+        sa.Column("payee_user_id", sa.String(length=26), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_contacts_owner_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payee_user_id"], ["users.id"], name=op.f("fk_contacts_payee_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
+        sa.UniqueConstraint("owner_id", "name", name=op.f("uq_contacts_owner_id_name")),
+    )
+    with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_contacts_owner_id"), ["owner_id"], unique=False)
+
+    with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_ledger_accounts_wallet",
+            ["owner_id", "currency"],
+            unique=True,
+            sqlite_where=sa.text("kind = 'wallet'"),
+            postgresql_where=sa.text("kind = 'wallet'"),
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_ledger_accounts_wallet",
+            sqlite_where=sa.text("kind = 'wallet'"),
+            postgresql_where=sa.text("kind = 'wallet'"),
+        )
+
+    with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contacts_owner_id"))
+
+    op.drop_table("contacts")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_user_id_created_at")
+        batch_op.drop_index(
+            "ix_notifications_undispatched",
+            sqlite_where=sa.text("dispatched_at IS NULL"),
+            postgresql_where=sa.text("dispatched_at IS NULL"),
+        )
+
+    op.drop_table("notifications")

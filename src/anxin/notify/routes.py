@@ -1,0 +1,32 @@
+"""The in-app inbox over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from anxin.core.clock import to_micros
+from anxin.identity.routes import CurrentUser
+from anxin.notify import service
+
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+
+
+@router.get("")
+def my_inbox(
+    request: Request,
+    user: CurrentUser,
+    unread: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    with request.app.state.services.db.read() as conn:
+        return service.inbox(conn, user.id, unread_only=unread, limit=limit)
+
+
+@router.post("/{notification_id}/read", status_code=204)
+def mark_read(notification_id: str, request: Request, user: CurrentUser) -> Response:
+    services = request.app.state.services
+    with services.db.write() as conn:
+        service.mark_read(conn, user.id, notification_id, to_micros(services.clock.now()))
+    return Response(status_code=204)

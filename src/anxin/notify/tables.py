@@ -1,0 +1,29 @@
+"""Notifications: the in-app inbox, which is also the outbox other channels are fed from."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Column, Index, String, Table, Text, text
+
+from anxin.core.db import metadata
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(26), primary_key=True),
+    Column("user_id", String(26), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("data", JSON(none_as_null=True), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("read_at", BigInteger, nullable=True),
+    # Set once every external channel (email, SMS) has been handed the message.
+    Column("dispatched_at", BigInteger, nullable=True),
+    Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+    Index(
+        "ix_notifications_undispatched",
+        "created_at",
+        sqlite_where=text("dispatched_at IS NULL"),
+        postgresql_where=text("dispatched_at IS NULL"),
+    ),
+)
