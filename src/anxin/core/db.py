@@ -87,11 +87,15 @@ class Database:
                 yield conn
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration."""
+        """Bring the schema to the newest migration of every capability.
+
+        Capabilities add their tables in their own migrations, which may branch from a
+        common parent; "heads" applies every branch.
+        """
         from alembic import command
 
         with self.engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "head")
+            command.upgrade(alembic_config(conn), "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,13 +1,13 @@
 """Payments: contacts, the notification inbox, one wallet per person and currency.
 
-Revision ID: 0002
+Revision ID: 0002_payments
 Revises: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "0002_payments"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
