@@ -16,6 +16,7 @@ from anxin.core.settings import Settings, get_settings
 from anxin.identity.routes import router as identity_router
 from anxin.ledger.routes import admin as ledger_admin_router
 from anxin.ledger.routes import mine as accounts_router
+from anxin.notify.dispatch import dispatch_pending
 from anxin.notify.routes import router as notify_router
 from anxin.payments.routes import router as payments_router
 
@@ -61,13 +62,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 
 async def _maintenance(services: Services) -> None:
-    """Release expired holds and forget old idempotency keys, in the background."""
+    """Release expired holds, deliver notifications, forget old idempotency keys."""
     rounds = 0
     while True:
         await asyncio.sleep(MAINTENANCE_SECONDS)
         rounds += 1
         try:
             await asyncio.to_thread(services.ledger.expire_due)
+            await asyncio.to_thread(
+                dispatch_pending, services.db, services.clock, services.channels,
+                services.recipient,
+            )  # fmt: skip
             if rounds % PURGE_EVERY == 0:
                 await asyncio.to_thread(services.ledger.purge_idempotency)
         except Exception:

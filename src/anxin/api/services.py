@@ -10,6 +10,7 @@ from anxin.core.settings import Settings
 from anxin.identity.service import Identity, LoginPolicy
 from anxin.ledger.service import Ledger
 from anxin.ledger.writer import LedgerWriter
+from anxin.notify.channels import Channel, EmailChannel, SandboxSms
 from anxin.payments.risk_hook import RiskHook, allow_everything
 from anxin.payments.wallets import ensure_wallet
 
@@ -23,6 +24,7 @@ class Services:
     writer: LedgerWriter
     identity: Identity
     risk_hook: RiskHook
+    channels: list[Channel]
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -46,7 +48,28 @@ class Services:
             ),
         )
         identity.on_register.append(lambda user: ensure_wallet(ledger, user.id, "CNY"))
-        return cls(settings, db, clock, ledger, LedgerWriter(ledger), identity, allow_everything)
+        channels: list[Channel] = [
+            SandboxSms(settings.sms_log or settings.data_dir / "sms-sandbox.log", clock)
+        ]
+        if settings.smtp_host:
+            channels.append(
+                EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+            )
+        return cls(
+            settings=settings,
+            db=db,
+            clock=clock,
+            ledger=ledger,
+            writer=LedgerWriter(ledger),
+            identity=identity,
+            risk_hook=allow_everything,
+            channels=channels,
+        )
+
+    def recipient(self, user_id: str) -> tuple[str, str | None, str | None]:
+        """Where a user's notifications go: display name, email, phone."""
+        user = self.identity.user(user_id)
+        return user.display_name, user.email, user.phone
 
     def close(self) -> None:
         self.writer.stop()

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     clock: datetime | None = Field(
         default=None, description="Freeze the clock at this ISO 8601 instant (tests, demos)."
     )
+    smtp_host: str | None = Field(default=None, description="SMTP server for email; unset = off.")
+    smtp_port: int = 25
+    smtp_sender: str = "Anxin <no-reply@anxin.local>"
+    sms_log: Path | None = Field(
+        default=None, description="Sandbox SMS log file; default: data_dir/sms-sandbox.log."
+    )
     token_ttl_seconds: int = 12 * 3600
     pending_timeout_seconds: int = 3600
     idempotency_ttl_seconds: int = Field(default=48 * 3600, ge=24 * 3600)

@@ -48,6 +48,7 @@ class SignUp(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     display_name: str | None = Field(default=None, max_length=100)
     phone: str | None = None
+    email: str | None = Field(default=None, max_length=254)
     locale: str = Field(default="zh-CN", pattern=r"^(zh-CN|en)$")
 
 
@@ -62,6 +63,7 @@ def user_json(user: User) -> dict[str, Any]:
         "username": user.username,
         "display_name": user.display_name,
         "phone": user.phone,
+        "email": user.email,
         "locale": user.locale,
         "created_at": isoformat(user.created_at),
     }
@@ -74,6 +76,7 @@ def sign_up(body: SignUp, request: Request) -> dict[str, Any]:
         body.password,
         display_name=body.display_name,
         phone=body.phone,
+        email=body.email,
         locale=body.locale,
     )
     return user_json(user)

@@ -29,6 +29,7 @@ from anxin.identity import tables as t
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 _PHONE = re.compile(r"^\+?[0-9]{6,19}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _BAD_LOGIN = "wrong username or password"
 
 
@@ -47,10 +48,14 @@ class User:
     phone: str | None
     locale: str
     created_at: int
+    email: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> User:
-        return cls(row.id, row.username, row.display_name, row.phone, row.locale, row.created_at)
+        return cls(
+            row.id, row.username, row.display_name, row.phone, row.locale, row.created_at,
+            row.email,
+        )  # fmt: skip
 
 
 class Identity:
@@ -83,6 +88,7 @@ class Identity:
         *,
         display_name: str | None = None,
         phone: str | None = None,
+        email: str | None = None,
         locale: str = "zh-CN",
     ) -> User:
         if not _USERNAME.fullmatch(username):
@@ -94,7 +100,9 @@ class Identity:
         if phone is not None and not _PHONE.fullmatch(phone):
             raise InvalidInput("phone must be digits with an optional leading +", field="phone")
         now = to_micros(self.clock.now())
-        user = User(new_id(), username.lower(), display_name or username, phone, locale, now)
+        if email is not None and not _EMAIL.fullmatch(email):
+            raise InvalidInput("that does not look like an email address", field="email")
+        user = User(new_id(), username.lower(), display_name or username, phone, locale, now, email)
         try:
             with self.db.write() as conn:
                 conn.execute(
@@ -103,6 +111,7 @@ class Identity:
                         "id": user.id,
                         "username": user.username,
                         "phone": phone,
+                        "email": email,
                         "display_name": user.display_name,
                         "locale": locale,
                         "password_hash": self.hasher.hash(password),

@@ -12,6 +12,7 @@ users = Table(
     Column("id", String(26), primary_key=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("phone", String(20), nullable=True, unique=True),
+    Column("email", String(254), nullable=True),
     Column("display_name", String(100), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("locale", String(10), nullable=False),

@@ -62,9 +62,8 @@ class LedgerWriter:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if item is not _STOP:
-                _, future = item  # type: ignore[misc]
-                future.set_exception(Unavailable("the ledger is shutting down; retry"))
+            if isinstance(item, tuple):
+                item[1].set_exception(Unavailable("the ledger is shutting down; retry"))
 
     def submit(self, request: Request) -> Future[Result]:
         """Queue a request; it runs once the writer is started (`start()`)."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from anxin.core.clock import to_micros
 from anxin.identity.routes import CurrentUser
 from anxin.notify import service
+from anxin.notify.preferences import SECURITY, load_preferences, save_preferences
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -22,6 +23,26 @@ def my_inbox(
 ) -> dict[str, Any]:
     with request.app.state.services.db.read() as conn:
         return service.inbox(conn, user.id, unread_only=unread, limit=limit)
+
+
+@router.get("/preferences")
+def my_preferences(request: Request, user: CurrentUser) -> dict[str, Any]:
+    with request.app.state.services.db.read() as conn:
+        chosen = load_preferences(conn, user.id)
+    return {
+        "preferences": {category: list(channels) for category, channels in chosen.items()},
+        "always_all_channels": [SECURITY],
+    }
+
+
+@router.put("/preferences")
+def set_preferences(
+    body: dict[str, list[str]], request: Request, user: CurrentUser
+) -> dict[str, Any]:
+    """Choose channels per category, e.g. {"payment": ["in_app", "sms"]}."""
+    with request.app.state.services.db.write() as conn:
+        save_preferences(conn, user.id, body)
+    return my_preferences(request, user)
 
 
 @router.post("/{notification_id}/read", status_code=204)

@@ -11,8 +11,7 @@ from anxin.core.clock import isoformat
 from anxin.core.errors import InvalidInput, NotFound
 from anxin.core.ids import new_id
 from anxin.notify import tables as t
-
-CATEGORIES = ("payment", "security", "bill", "account", "marketing")
+from anxin.notify.preferences import CATEGORIES
 
 
 @dataclass(frozen=True, slots=True)

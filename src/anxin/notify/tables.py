@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, Table, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from anxin.core.db import metadata
 
@@ -17,8 +28,12 @@ notifications = Table(
     Column("data", JSON(none_as_null=True), nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("read_at", BigInteger, nullable=True),
-    # Set once every external channel (email, SMS) has been handed the message.
+    # Set once every external channel (email, SMS) has been handed the message (or has
+    # failed for good); until then the dispatcher retries with backoff.
     Column("dispatched_at", BigInteger, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=True),
+    Column("last_error", String(300), nullable=True),
     Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
     Index(
         "ix_notifications_undispatched",
@@ -26,4 +41,13 @@ notifications = Table(
         sqlite_where=text("dispatched_at IS NULL"),
         postgresql_where=text("dispatched_at IS NULL"),
     ),
+)
+
+preferences = Table(
+    "notify_preferences",
+    metadata,
+    Column("user_id", String(26), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("channels", JSON, nullable=False),
+    PrimaryKeyConstraint("user_id", "category"),
 )

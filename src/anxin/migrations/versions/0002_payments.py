@@ -1,4 +1,5 @@
-"""Payments: contacts, the notification inbox, one wallet per person and currency.
+"""Payments and notifications: contacts, one wallet per person and currency, the
+notification inbox/outbox with channel preferences, and an email address per user.
 
 Revision ID: 0002_payments
 Revises: 0001
@@ -25,6 +26,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("read_at", sa.BigInteger(), nullable=True),
         sa.Column("dispatched_at", sa.BigInteger(), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_attempt_at", sa.BigInteger(), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
@@ -39,6 +43,15 @@ def upgrade() -> None:
             "ix_notifications_user_id_created_at", ["user_id", "created_at"], unique=False
         )
 
+    op.create_table(
+        "notify_preferences",
+        sa.Column("user_id", sa.String(length=26), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("channels", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", "category", name=op.f("pk_notify_preferences")),
+    )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
     op.create_table(
         "contacts",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -90,3 +103,6 @@ def downgrade() -> None:
         )
 
     op.drop_table("notifications")
+    op.drop_table("notify_preferences")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("email")

@@ -1,0 +1,52 @@
+"""Which channels a user wants per category; security messages ignore the choice."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, insert, select
+
+from anxin.core.errors import InvalidInput
+from anxin.notify import tables as t
+from anxin.notify.channels import ALL_CHANNELS, EMAIL, IN_APP, SMS
+
+CATEGORIES = ("payment", "security", "bill", "account", "marketing")
+SECURITY = "security"
+DEFAULTS: dict[str, tuple[str, ...]] = {
+    "payment": (IN_APP, SMS),
+    "security": ALL_CHANNELS,
+    "bill": (IN_APP, EMAIL),
+    "account": (IN_APP, EMAIL),
+    "marketing": (),
+}
+
+
+def channels_for(category: str, chosen: dict[str, tuple[str, ...]]) -> set[str]:
+    """The channels a message of `category` goes to; the in-app inbox always has it."""
+    if category == SECURITY:
+        # A new device, a large transfer or a freeze must reach the person wherever they are.
+        return set(ALL_CHANNELS)
+    return {IN_APP, *chosen.get(category, DEFAULTS.get(category, ()))}
+
+
+def load_preferences(conn: Connection, user_id: str) -> dict[str, tuple[str, ...]]:
+    c = t.preferences.c
+    rows = conn.execute(select(c.category, c.channels).where(c.user_id == user_id)).all()
+    return {**DEFAULTS, **{row.category: tuple(row.channels) for row in rows}}
+
+
+def save_preferences(conn: Connection, user_id: str, chosen: dict[str, list[str]]) -> None:
+    for category, channels in chosen.items():
+        if category not in CATEGORIES:
+            raise InvalidInput(f"unknown category {category!r}", field=category)
+        unknown = set(channels) - set(ALL_CHANNELS)
+        if unknown:
+            raise InvalidInput(f"unknown channel(s) {sorted(unknown)}", field=category)
+    c = t.preferences.c
+    conn.execute(delete(t.preferences).where(c.user_id == user_id, c.category.in_(chosen)))
+    if chosen:
+        conn.execute(
+            insert(t.preferences),
+            [
+                {"user_id": user_id, "category": k, "channels": sorted(set(v))}
+                for k, v in chosen.items()
+            ],
+        )

@@ -1,0 +1,181 @@
+"""Notifications reach people: in-app, by email over real SMTP, by (sandbox) SMS."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from anxin.api.app import create_app
+from anxin.core.clock import ManualClock
+from anxin.notify.dispatch import MAX_ATTEMPTS, dispatch_pending
+from conftest import make_settings
+
+PASSWORD = "long enough password"
+
+
+class Inbox:
+    """An SMTP server's received mail, decoded."""
+
+    def __init__(self) -> None:
+        self.mails: list[dict[str, str]] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        mail = message_from_bytes(envelope.content)
+        self.mails.append({
+            "to": ",".join(envelope.rcpt_tos),
+            "subject": str(make_header(decode_header(mail["Subject"]))),
+            "body": mail.get_payload(decode=True).decode(),
+        })  # fmt: skip
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def app_client(
+    database_url: str, tmp_path: Path, clock: ManualClock, smtp: tuple[Inbox, int]
+) -> Iterator[TestClient]:
+    settings = make_settings(
+        database_url, tmp_path, smtp_host="127.0.0.1", smtp_port=smtp[1],
+        sms_log=tmp_path / "sms.log",
+    )  # fmt: skip
+    with TestClient(create_app(settings, clock), raise_server_exceptions=False) as client:
+        yield client
+
+
+def sign_up(client: TestClient, username: str, phone: str, email: str) -> dict[str, str]:
+    body = {"username": username, "password": PASSWORD, "phone": phone, "email": email,
+            "display_name": username.title()}  # fmt: skip
+    assert client.post("/v1/users", json=body).status_code == 201
+    login = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD})
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def dispatch(client: TestClient) -> int:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    return dispatch_pending(services.db, services.clock, services.channels, services.recipient)
+
+
+def notify(client: TestClient, user_id: str, category: str, title: str) -> None:
+    from anxin.core.clock import to_micros
+    from anxin.notify import Message, enqueue
+
+    services = client.app.state.services  # type: ignore[attr-defined]
+    with services.db.write() as conn:
+        enqueue(conn, [Message(user_id, category, title, f"{title} body")],
+                to_micros(services.clock.now()))  # fmt: skip
+
+
+def user_id(client: TestClient, headers: dict[str, str]) -> str:
+    return str(client.get("/v1/me", headers=headers).json()["id"])
+
+
+def test_channels_follow_preferences_and_security_goes_everywhere(
+    app_client: TestClient, smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    inbox, _ = smtp
+    alice = sign_up(app_client, "alice", "13800000011", "alice@example.com")
+    me = user_id(app_client, alice)
+    prefs = app_client.put(
+        "/v1/notifications/preferences", json={"payment": ["in_app"], "bill": ["email"]},
+        headers=alice,
+    )  # fmt: skip
+    assert prefs.status_code == 200
+    assert prefs.json()["preferences"]["payment"] == ["in_app"]
+
+    notify(app_client, me, "payment", "收到转账")
+    notify(app_client, me, "bill", "电费账单")
+    notify(app_client, me, "security", "新设备登录")
+    dispatch(app_client)
+
+    subjects = [mail["subject"] for mail in inbox.mails]
+    assert sorted(subjects) == ["新设备登录", "电费账单"]
+    assert all(mail["to"] == "alice@example.com" for mail in inbox.mails)
+    sms = (tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()
+    assert len(sms) == 1 and "SANDBOX SMS" in sms[0] and "新设备登录" in sms[0]
+    assert "13800000011" in sms[0]
+    # Everything is in the in-app inbox whatever the channels.
+    titles = {n["title"] for n in app_client.get("/v1/notifications", headers=alice).json()[
+        "notifications"]}  # fmt: skip
+    assert titles == {"收到转账", "电费账单", "新设备登录"}
+    # Delivered once: another round sends nothing more.
+    assert dispatch(app_client) == 0
+    assert len(inbox.mails) == 2
+
+
+def test_security_cannot_be_switched_off_and_bad_choices_are_refused(
+    app_client: TestClient, smtp: tuple[Inbox, int]
+) -> None:
+    alice = sign_up(app_client, "alice", "13800000011", "alice@example.com")
+    app_client.put("/v1/notifications/preferences", json={"security": []}, headers=alice)
+    notify(app_client, user_id(app_client, alice), "security", "账户已冻结")
+    dispatch(app_client)
+    assert [m["subject"] for m in smtp[0].mails] == ["账户已冻结"]
+    bad = app_client.put("/v1/notifications/preferences", json={"payment": ["pigeon"]},
+                         headers=alice)  # fmt: skip
+    assert bad.status_code == 422
+    unknown = app_client.put("/v1/notifications/preferences", json={"spam": []}, headers=alice)
+    assert unknown.status_code == 422
+
+
+def test_an_unreachable_mail_server_is_retried_with_backoff(
+    database_url: str, tmp_path: Path, clock: ManualClock, smtp: tuple[Inbox, int]
+) -> None:
+    settings = make_settings(database_url, tmp_path, smtp_host="127.0.0.1",
+                             smtp_port=free_port(), sms_log=tmp_path / "sms.log")  # fmt: skip
+    with TestClient(create_app(settings, clock), raise_server_exceptions=False) as client:
+        alice = sign_up(client, "alice", "13800000011", "alice@example.com")
+        notify(client, user_id(client, alice), "bill", "水费账单")
+        assert dispatch(client) == 0  # failed, will retry
+        assert dispatch(client) == 0  # not due yet: backing off
+        for _ in range(MAX_ATTEMPTS):
+            clock.advance(3600)
+            dispatch(client)
+        services = client.app.state.services  # type: ignore[attr-defined]
+        with services.db.read() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT attempts, dispatched_at, last_error FROM notifications"
+            ).one()
+        assert row[0] == MAX_ATTEMPTS and row[1] is not None and "SMTP" in row[2]
+
+
+def test_a_payment_tells_both_people_by_their_channels(
+    app_client: TestClient, admin: dict[str, str], smtp: tuple[Inbox, int], tmp_path: Path
+) -> None:
+    son = sign_up(app_client, "son", "13800000021", "son@example.com")
+    sign_up(app_client, "mum", "13800000022", "mum@example.com")
+    wallet = app_client.get("/v1/accounts", headers=son).json()["accounts"][0]["id"]
+    bank = app_client.post("/v1/ledger/accounts", json={"currency": "CNY", "no_overdraft": False},
+                           headers=admin).json()["id"]  # fmt: skip
+    app_client.post("/v1/ledger/transfers", headers={**admin, "Idempotency-Key": "f"}, json={
+        "debit_account_id": bank, "credit_account_id": wallet, "amount": "100.00",
+        "currency": "CNY"})  # fmt: skip
+    paid = app_client.post("/v1/payments/p2p", headers={**son, "Idempotency-Key": "p"},
+                           json={"to": {"username": "mum"}, "amount": "20.00"})  # fmt: skip
+    assert paid.status_code == 201
+    dispatch(app_client)
+    sms = (tmp_path / "sms.log").read_text(encoding="utf-8")
+    # Payments default to in-app plus SMS.
+    assert "13800000021" in sms and "13800000022" in sms and "20.00" in sms
+    assert smtp[0].mails == []
