@@ -18,6 +18,7 @@ from anxin.ledger.routes import admin as ledger_admin_router
 from anxin.ledger.routes import mine as accounts_router
 from anxin.notify.dispatch import dispatch_pending
 from anxin.notify.routes import router as notify_router
+from anxin.payments.fx.routes import router as fx_router
 from anxin.payments.routes import router as payments_router
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(accounts_router)
     app.include_router(ledger_admin_router)
     app.include_router(payments_router)
+    app.include_router(fx_router)
     app.include_router(notify_router)
 
     @app.get("/healthz", tags=["ops"])

@@ -11,6 +11,7 @@ from anxin.identity.service import Identity, LoginPolicy
 from anxin.ledger.service import Ledger
 from anxin.ledger.writer import LedgerWriter
 from anxin.notify.channels import Channel, EmailChannel, SandboxSms
+from anxin.payments.fx.rates import RateSource, SandboxRates
 from anxin.payments.risk_hook import RiskHook, allow_everything
 from anxin.payments.wallets import ensure_wallet
 
@@ -25,6 +26,7 @@ class Services:
     identity: Identity
     risk_hook: RiskHook
     channels: list[Channel]
+    rates: RateSource
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -64,6 +66,7 @@ class Services:
             identity=identity,
             risk_hook=allow_everything,
             channels=channels,
+            rates=SandboxRates(),
         )
 
     def recipient(self, user_id: str) -> tuple[str, str | None, str | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     sms_log: Path | None = Field(
         default=None, description="Sandbox SMS log file; default: data_dir/sms-sandbox.log."
     )
+    fx_spread: Decimal = Field(default=Decimal("0.005"), ge=0, lt=1)
+    fx_quote_seconds: int = Field(default=30, ge=1)
     token_ttl_seconds: int = 12 * 3600
     pending_timeout_seconds: int = 3600
     idempotency_ttl_seconds: int = Field(default=48 * 3600, ge=24 * 3600)

@@ -72,6 +72,14 @@ def find_account(
     return None if row is None else row._asdict()
 
 
+def find_system_account(conn: Connection, kind: str, currency: str) -> dict[str, Any] | None:
+    c = t.accounts.c
+    row = conn.execute(
+        select(t.accounts).where(c.owner_id.is_(None), c.kind == kind, c.currency == currency)
+    ).first()
+    return None if row is None else row._asdict()
+
+
 def _encode_cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
 

@@ -24,6 +24,7 @@ from anxin.core.errors import (
     ERROR_TYPES,
     AnxinError,
     IdempotencyMismatch,
+    InvalidInput,
     NotFound,
     Unavailable,
 )
@@ -47,6 +48,7 @@ from anxin.ledger.posting import (
 log = logging.getLogger(__name__)
 
 _RETRIES = 5
+SYSTEM_PREFIX = "system:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,26 @@ class Ledger:
             conn.execute(insert(t.accounts), rows)
         return rows
 
+    def system_account(self, kind: str, currency: str) -> dict[str, Any]:
+        """The house's own account of `kind` in `currency` (e.g. FX liquidity, fee income).
+
+        Opened on first use and allowed to go negative: it is the house's position, not a
+        customer's money. A unique index keeps racing first uses from opening two.
+        """
+        if not kind.startswith(SYSTEM_PREFIX):
+            raise InvalidInput(f"system account kinds start with {SYSTEM_PREFIX!r}", field="kind")
+        with self.db.read() as conn:
+            found = queries.find_system_account(conn, kind, currency)
+        if found is not None:
+            return found
+        try:
+            return self.open_account(currency, no_overdraft=False, kind=kind)
+        except IntegrityError:
+            with self.db.read() as conn:
+                again = queries.find_system_account(conn, kind, currency)
+            assert again is not None
+            return again
+
     def account(self, account_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
             return queries.account_row(conn, account_id)
@@ -175,6 +197,18 @@ class Ledger:
         """Execute one command on its own and return its transfers, or raise its refusal."""
         request = Request(command, idempotency_key, scope, fingerprint)
         return self.execute([request])[0].unwrap()
+
+    def replay(self, scope: str, key: str, fingerprint: bytes) -> Result | None:
+        """What an earlier request with this key answered, without running anything new."""
+        with self.db.read() as conn:
+            earlier = store.load_idempotency(conn, [(scope, key)]).get((scope, key))
+            if earlier is None:
+                return None
+            if earlier["request_hash"] != fingerprint:
+                return Result([], _mismatch(key))
+            results = [Result([], replayed=True)]
+            self._fill_replays(conn, results, {0: earlier["result"]}, Book({}, {}))
+        return results[0]
 
     def execute(self, requests: list[Request]) -> list[Result]:
         """Run `requests` in order inside one transaction; each succeeds or fails alone."""
@@ -227,16 +261,7 @@ class Ledger:
             earlier = seen.get(key) if request.idempotency_key else None
             if earlier is not None:
                 if earlier["request_hash"] != request.fingerprint:
-                    results.append(
-                        Result(
-                            [],
-                            IdempotencyMismatch(
-                                f"idempotency key {request.idempotency_key!r} was used for a "
-                                "different request",
-                                field="Idempotency-Key",
-                            ),
-                        )
-                    )
+                    results.append(Result([], _mismatch(request.idempotency_key or "")))
                 else:
                     replays[index] = earlier["result"]
                     results.append(Result([], replayed=True))
@@ -314,6 +339,12 @@ class Ledger:
         with self.db.write() as conn:
             done = conn.execute(delete(t.idempotency).where(t.idempotency.c.expires_at < now))
         return done.rowcount or 0
+
+
+def _mismatch(key: str) -> IdempotencyMismatch:
+    return IdempotencyMismatch(
+        f"idempotency key {key!r} was used for a different request", field="Idempotency-Key"
+    )
 
 
 def _outcome(result: Result) -> dict[str, Any]:

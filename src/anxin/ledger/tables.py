@@ -52,6 +52,15 @@ accounts = Table(
         sqlite_where=text("kind = 'wallet'"),
         postgresql_where=text("kind = 'wallet'"),
     ),
+    # The house has one account per system kind and currency (FX liquidity, fee income...).
+    Index(
+        "uq_ledger_accounts_system",
+        "kind",
+        "currency",
+        unique=True,
+        sqlite_where=text("kind LIKE 'system:%'"),
+        postgresql_where=text("kind LIKE 'system:%'"),
+    ),
 )
 
 transfers = Table(

@@ -8,6 +8,7 @@ from alembic import context
 import anxin.identity.tables
 import anxin.ledger.tables
 import anxin.notify.tables
+import anxin.payments.fx.tables
 import anxin.payments.tables  # noqa: F401
 from anxin.core.db import metadata
 

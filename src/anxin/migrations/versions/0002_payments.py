@@ -80,10 +80,18 @@ def upgrade() -> None:
             sqlite_where=sa.text("kind = 'wallet'"),
             postgresql_where=sa.text("kind = 'wallet'"),
         )
+        batch_op.create_index(
+            "uq_ledger_accounts_system",
+            ["kind", "currency"],
+            unique=True,
+            sqlite_where=sa.text("kind LIKE 'system:%'"),
+            postgresql_where=sa.text("kind LIKE 'system:%'"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
+        batch_op.drop_index("uq_ledger_accounts_system")
         batch_op.drop_index(
             "uq_ledger_accounts_wallet",
             sqlite_where=sa.text("kind = 'wallet'"),

@@ -1,0 +1,1 @@
+"""Currency exchange: sandbox rates, locked quotes, linked conversions."""
