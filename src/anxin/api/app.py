@@ -20,6 +20,7 @@ from anxin.notify.dispatch import dispatch_pending
 from anxin.notify.routes import router as notify_router
 from anxin.payments.fx.routes import router as fx_router
 from anxin.payments.routes import router as payments_router
+from anxin.payments.salary import run_pending_splits
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ async def _maintenance(services: Services) -> None:
         rounds += 1
         try:
             await asyncio.to_thread(services.ledger.expire_due)
+            await asyncio.to_thread(run_pending_splits, services)
             await asyncio.to_thread(
                 dispatch_pending, services.db, services.clock, services.channels,
                 services.recipient,

@@ -13,6 +13,7 @@ from anxin.ledger.writer import LedgerWriter
 from anxin.notify.channels import Channel, EmailChannel, SandboxSms
 from anxin.payments.fx.rates import RateSource, SandboxRates
 from anxin.payments.risk_hook import RiskHook, allow_everything
+from anxin.payments.salary import note_salaries
 from anxin.payments.wallets import ensure_wallet
 
 
@@ -50,6 +51,7 @@ class Services:
             ),
         )
         identity.on_register.append(lambda user: ensure_wallet(ledger, user.id, "CNY"))
+        ledger.on_posted.append(note_salaries)
         channels: list[Channel] = [
             SandboxSms(settings.sms_log or settings.data_dir / "sms-sandbox.log", clock)
         ]

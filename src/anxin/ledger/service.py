@@ -36,6 +36,7 @@ from anxin.ledger.posting import (
     EXPIRED,
     GENESIS_HASH,
     PENDING,
+    POSTED,
     Book,
     Command,
     Create,
@@ -102,6 +103,9 @@ class Ledger:
         self.clock = clock
         self.pending_timeout_seconds = pending_timeout_seconds
         self.idempotency_ttl_seconds = idempotency_ttl_seconds
+        # Called inside every posting transaction with the transfers it posted, however they
+        # were requested, so another capability can react atomically (salary split).
+        self.on_posted: list[Callable[[Connection, list[TransferRow]], None]] = []
 
     # -- accounts -----------------------------------------------------------------------
 
@@ -286,6 +290,12 @@ class Ledger:
         for request, result in zip(requests, results, strict=True):
             if request.effects is not None and result.error is None and not result.replayed:
                 request.effects(conn, result.transfers)
+        if self.on_posted:
+            posted = [row for row in book.new_transfers if row.status == POSTED]
+            posted += [row for row in book.resolved.values() if row.status == POSTED]
+            if posted:
+                for listener in self.on_posted:
+                    listener(conn, posted)
         if replays:
             self._fill_replays(conn, results, replays, book)
         return results

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from anxin.core.db import metadata
 
 ID = String(26)
+PERSONAL_KINDS_SQL = "kind IN ('wallet', 'savings', 'investment')"
 
 accounts = Table(
     "ledger_accounts",
@@ -43,14 +44,16 @@ accounts = Table(
     Column("entry_count", BigInteger, nullable=False),
     Column("head_hash", LargeBinary(32), nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    # A person has one wallet per currency, however many requests race to open it.
+    # A person has one wallet (and one savings, one investment account) per currency,
+    # however many requests race to open it.
     Index(
-        "uq_ledger_accounts_wallet",
+        "uq_ledger_accounts_personal",
         "owner_id",
+        "kind",
         "currency",
         unique=True,
-        sqlite_where=text("kind = 'wallet'"),
-        postgresql_where=text("kind = 'wallet'"),
+        sqlite_where=text(PERSONAL_KINDS_SQL),
+        postgresql_where=text(PERSONAL_KINDS_SQL),
     ),
     # The house has one account per system kind and currency (FX liquidity, fee income...).
     Index(

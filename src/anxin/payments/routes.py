@@ -14,6 +14,7 @@ from anxin.core.money import Money, check_currency
 from anxin.identity.routes import CurrentUser, user_json
 from anxin.ledger.routes import IdempotencyKey, account_json, transfer_json
 from anxin.payments import contacts as contact_store
+from anxin.payments import salary
 from anxin.payments.p2p import PayeeRef, pay_person
 from anxin.payments.payees import match_contacts
 from anxin.payments.wallets import ensure_wallet
@@ -97,6 +98,32 @@ def resolve(q: str, request: Request, user: CurrentUser) -> dict[str, Any]:
     """Which contacts a name means (exact, homophone, close spelling), best first."""
     found = match_contacts(q, contact_store.list_contacts(services_of(request).db, user.id))
     return {"query": q, "matches": [contact_store.contact_json(c) for c in found]}
+
+
+class SalarySplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    percent: str = Field(strict=True, examples=["0.3"], description="fraction of each salary")
+    target: str = Field(default="savings", examples=["savings", "investment"])
+
+
+@router.get("/salary-split")
+def salary_split(request: Request, user: CurrentUser) -> dict[str, Any]:
+    return {"rule": salary.get_rule(services_of(request), user.id)}
+
+
+@router.put("/salary-split")
+def set_salary_split(body: SalarySplitIn, request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Each salary credited to the CNY wallet moves this share to savings or investment."""
+    services = services_of(request)
+    salary.set_rule(services, user.id, salary.parse_percent(body.percent), body.target)
+    return {"rule": salary.get_rule(services, user.id)}
+
+
+@router.delete("/salary-split", status_code=204)
+def clear_salary_split(request: Request, user: CurrentUser) -> Response:
+    salary.clear_rule(services_of(request), user.id)
+    return Response(status_code=204)
 
 
 @router.post("/payments/p2p", status_code=201)

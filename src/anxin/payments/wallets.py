@@ -1,4 +1,7 @@
-"""Wallets: each person's no-overdraft ledger account per currency, opened on demand."""
+"""Personal accounts: each person's wallet (and savings, investment account) per currency.
+
+All are no-overdraft ledger accounts, opened on demand.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +12,30 @@ from sqlalchemy.exc import IntegrityError
 from anxin.ledger import queries
 from anxin.ledger.service import Ledger
 
-WALLET = "wallet"
+WALLET, SAVINGS, INVESTMENT = "wallet", "savings", "investment"
 
 
-def find_wallet(ledger: Ledger, user_id: str, currency: str) -> dict[str, Any] | None:
+def find_wallet(
+    ledger: Ledger, user_id: str, currency: str, kind: str = WALLET
+) -> dict[str, Any] | None:
     with ledger.db.read() as conn:
-        return queries.find_account(conn, user_id, WALLET, currency)
+        return queries.find_account(conn, user_id, kind, currency)
 
 
 def ensure_wallet(
-    ledger: Ledger, user_id: str, currency: str = "CNY"
+    ledger: Ledger, user_id: str, currency: str = "CNY", kind: str = WALLET
 ) -> tuple[dict[str, Any], bool]:
-    """The user's wallet in `currency`, opened if missing; True when it was just opened.
+    """The user's `kind` account in `currency`, opened if missing; True when just opened.
 
-    A unique index allows one wallet per person and currency, so two racing requests
-    cannot open two: the loser of the race finds the winner's wallet.
+    A unique index allows one per person, kind and currency, so two racing requests cannot
+    open two: the loser of the race finds the winner's account.
     """
-    existing = find_wallet(ledger, user_id, currency)
+    existing = find_wallet(ledger, user_id, currency, kind)
     if existing is not None:
         return existing, False
     try:
-        return ledger.open_account(currency, owner_id=user_id, kind=WALLET), True
+        return ledger.open_account(currency, owner_id=user_id, kind=kind), True
     except IntegrityError:
-        found = find_wallet(ledger, user_id, currency)
+        found = find_wallet(ledger, user_id, currency, kind)
         assert found is not None
         return found, False

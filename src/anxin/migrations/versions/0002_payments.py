@@ -13,6 +13,8 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+PERSONAL = "kind IN ('wallet', 'savings', 'investment')"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -74,11 +76,11 @@ def upgrade() -> None:
 
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
         batch_op.create_index(
-            "uq_ledger_accounts_wallet",
-            ["owner_id", "currency"],
+            "uq_ledger_accounts_personal",
+            ["owner_id", "kind", "currency"],
             unique=True,
-            sqlite_where=sa.text("kind = 'wallet'"),
-            postgresql_where=sa.text("kind = 'wallet'"),
+            sqlite_where=sa.text(PERSONAL),
+            postgresql_where=sa.text(PERSONAL),
         )
         batch_op.create_index(
             "uq_ledger_accounts_system",
@@ -92,11 +94,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
         batch_op.drop_index("uq_ledger_accounts_system")
-        batch_op.drop_index(
-            "uq_ledger_accounts_wallet",
-            sqlite_where=sa.text("kind = 'wallet'"),
-            postgresql_where=sa.text("kind = 'wallet'"),
-        )
+        batch_op.drop_index("uq_ledger_accounts_personal")
 
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_owner_id"))
