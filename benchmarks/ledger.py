@@ -13,26 +13,16 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import http.client
 import json
-import os
-import platform
 import pstats
 import random
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -43,65 +33,19 @@ from anxin.core.db import Database
 from anxin.ledger.posting import Create, TransferSpec
 from anxin.ledger.service import Ledger, Request, fingerprint
 from anxin.ledger.writer import LedgerWriter
-
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get(
-    "ANXIN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from common import (
+    ADMIN_TOKEN,
+    Call,
+    Figure,
+    anxin_server,
+    fresh_database,
+    http_load,
+    machine,
+    write_section,
 )
+
 ACCOUNTS = 10_000
-ADMIN_TOKEN = "bench-admin"
 console = Console(stderr=True)
-
-
-@dataclass
-class Figure:
-    backend: str
-    scenario: str
-    tps: list[float] = field(default_factory=list)
-    p50_ms: list[float] = field(default_factory=list)
-    p99_ms: list[float] = field(default_factory=list)
-
-    def add(self, count: int, seconds: float, latencies: list[float] | None = None) -> None:
-        self.tps.append(count / seconds)
-        if latencies:
-            ordered = sorted(latencies)
-            self.p50_ms.append(1000 * ordered[len(ordered) // 2])
-            self.p99_ms.append(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))])
-
-    @property
-    def median_tps(self) -> float:
-        return statistics.median(self.tps)
-
-    def latency(self) -> str:
-        if not self.p50_ms:
-            return "-"
-        return f"{statistics.median(self.p50_ms):.2f} / {statistics.median(self.p99_ms):.2f}"
-
-
-# -- databases ----------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_database(backend: str) -> Iterator[str]:
-    """A migrated, empty database URL that is removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/bench.db"
-            Database(url).upgrade()
-            yield url
-        return
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    try:
-        Database(url).upgrade()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 @dataclass
@@ -189,79 +133,25 @@ def group_commit(book: Book, count: int, threads: int, hot: bool, figure: Figure
 
 def over_http(url: str, book: Book, count: int, clients: int, hot: bool, figure: Figure) -> None:
     """`clients` keep-alive HTTP clients against `anxin serve`, each waiting for its answer."""
-    port = _free_port()
-    env = {**os.environ, "ANXIN_ADMIN_TOKEN": ADMIN_TOKEN, "ANXIN_DATA_DIR": tempfile.mkdtemp()}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "anxin", "serve", "--db", url, "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        _wait_for(port)
-        bodies = [
-            [_http_body(book.request(hot)) for _ in range(count // clients)] for _ in range(clients)
-        ]
-        latencies: list[float] = []
-        lock = threading.Lock()
-        errors: list[str] = []
-
-        def client(items: list[tuple[str, bytes]]) -> None:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine = []
-            for key, body in items:
-                t0 = time.perf_counter()
-                connection.request("POST", "/v1/ledger/transfers", body, {
-                    "Authorization": f"Bearer {ADMIN_TOKEN}", "Idempotency-Key": key,
-                    "Content-Type": "application/json",
-                })  # fmt: skip
-                response = connection.getresponse()
-                response.read()
-                mine.append(time.perf_counter() - t0)
-                if response.status != 201:
-                    errors.append(str(response.status))
-            with lock:
-                latencies.extend(mine)
-
-        workers = [threading.Thread(target=client, args=(b,)) for b in bodies]
-        started = time.perf_counter()
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        if errors:
-            raise RuntimeError(f"{len(errors)} HTTP transfers failed, e.g. {errors[0]}")
-        figure.add(len(latencies), time.perf_counter() - started, latencies)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    calls = [
+        [_http_call(book.request(hot)) for _ in range(count // clients)] for _ in range(clients)
+    ]
+    with anxin_server(url) as port:
+        http_load(port, calls, 201, figure)
 
 
-def _http_body(request: Request) -> tuple[str, bytes]:
+def _http_call(request: Request) -> Call:
     assert isinstance(request.command, Create)
     spec = request.command.specs[0]
     body = {
         "debit_account_id": spec.debit_account_id, "credit_account_id": spec.credit_account_id,
         "amount": f"{spec.amount / 100:.2f}", "currency": "CNY",
     }  # fmt: skip
-    return request.idempotency_key or "", json.dumps(body).encode()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+    headers = {
+        "Authorization": f"Bearer {ADMIN_TOKEN}", "Idempotency-Key": request.idempotency_key or "",
+        "Content-Type": "application/json",
+    }  # fmt: skip
+    return "POST", "/v1/ledger/transfers", headers, json.dumps(body).encode()
 
 
 def bytes_per_transfer(backend: str, url: str, book: Book, count: int) -> float:
@@ -378,7 +268,7 @@ def report(figures: list[Figure], extra: dict[str, object], command: str) -> str
     lines = [
         "## Ledger (`benchmarks/ledger.py`)",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()} with `{command}`.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()} with `{command}`.",
         "Medians of the runs; each run on a fresh database with 10,000 funded no-overdraft "
         "accounts; every transfer has an idempotency key and a durable commit. Ratios are "
         "against one transfer per transaction on the same backend, measured in the same run. "
@@ -407,31 +297,6 @@ def report(figures: list[Figure], extra: dict[str, object], command: str) -> str
     return "\n".join(lines) + "\n"
 
 
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-
-
-def write_section(markdown: str) -> None:
-    """Replace the ledger section of BENCHMARKS.md, keeping the other capabilities' ones."""
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = old.find("## Ledger")
-    if start == -1:
-        new = old.rstrip() + "\n\n" + markdown
-    else:
-        end = old.find("\n## ", start + 1)
-        new = old[:start] + markdown + (old[end + 1 :] if end != -1 else "")
-    path.write_text(new)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller counts, print only")
@@ -450,7 +315,7 @@ def main() -> None:
     Console().print(table)
     print(markdown)
     if not args.quick:
-        write_section(markdown)
+        write_section("Ledger", markdown)
 
 
 if __name__ == "__main__":
