@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -13,6 +14,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from anxin.core.db import Database
 from anxin.core.settings import Settings, get_settings
+from anxin.payments.merchants.cli import reconcile_command
+from anxin.payments.schedules.cli import worker_command
 
 app = typer.Typer(
     help="Anxin (安心): wallet, ledger and assistant.",
@@ -23,6 +26,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Ledger operations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+app.command("worker")(worker_command)
+payments_app = typer.Typer(help="Payments operations.", no_args_is_help=True)
+payments_app.command("reconcile")(reconcile_command)
+app.add_typer(payments_app, name="payments")
 
 err = Console(stderr=True)
 
@@ -104,7 +111,18 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
     err.print(
         f"Anxin on http://{host}:{port}  (API docs at /docs, store {_safe_url(services.db.url)})"
     )
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    stop = threading.Event()
+    if seed:
+        # The demo is one command: it also runs the schedule worker that `anxin worker` runs.
+        from anxin.payments.schedules.worker import run_worker
+
+        threading.Thread(
+            target=run_worker, args=(services, stop, 30.0), name="anxin-worker", daemon=True
+        ).start()
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
 
 
 @ledger_app.command("verify")

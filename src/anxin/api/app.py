@@ -18,9 +18,15 @@ from anxin.ledger.routes import admin as ledger_admin_router
 from anxin.ledger.routes import mine as accounts_router
 from anxin.notify.dispatch import dispatch_pending
 from anxin.notify.routes import router as notify_router
+from anxin.payments.banks.orders import settle_due
+from anxin.payments.banks.routes import router as banks_router
+from anxin.payments.bills.routes import router as bills_router
 from anxin.payments.fx.routes import router as fx_router
+from anxin.payments.merchants.routes import router as merchants_router
+from anxin.payments.merchants.settlement import settle_yesterday
 from anxin.payments.routes import router as payments_router
 from anxin.payments.salary import run_pending_splits
+from anxin.payments.schedules.routes import router as schedules_router
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(ledger_admin_router)
     app.include_router(payments_router)
     app.include_router(fx_router)
+    app.include_router(banks_router)
+    app.include_router(merchants_router)
+    app.include_router(bills_router)
+    app.include_router(schedules_router)
     app.include_router(notify_router)
 
     @app.get("/healthz", tags=["ops"])
@@ -73,6 +83,8 @@ async def _maintenance(services: Services) -> None:
         try:
             await asyncio.to_thread(services.ledger.expire_due)
             await asyncio.to_thread(run_pending_splits, services)
+            await asyncio.to_thread(settle_due, services)
+            await asyncio.to_thread(settle_yesterday, services)
             await asyncio.to_thread(
                 dispatch_pending, services.db, services.clock, services.channels,
                 services.recipient,

@@ -11,6 +11,10 @@ from anxin.identity.service import Identity, LoginPolicy
 from anxin.ledger.service import Ledger
 from anxin.ledger.writer import LedgerWriter
 from anxin.notify.channels import Channel, EmailChannel, SandboxSms
+from anxin.payments.banks.connector import BankConnector
+from anxin.payments.banks.sandbox import SandboxBank, SandboxConfig
+from anxin.payments.bills.connector import BillerConnector
+from anxin.payments.bills.sandbox import SandboxBillers
 from anxin.payments.fx.rates import RateSource, SandboxRates
 from anxin.payments.risk_hook import RiskHook, allow_everything
 from anxin.payments.salary import note_salaries
@@ -28,6 +32,8 @@ class Services:
     risk_hook: RiskHook
     channels: list[Channel]
     rates: RateSource
+    bank: BankConnector
+    billers: BillerConnector
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -69,6 +75,8 @@ class Services:
             risk_hook=allow_everything,
             channels=channels,
             rates=SandboxRates(),
+            bank=SandboxBank(SandboxConfig.from_settings(settings)),
+            billers=SandboxBillers(),
         )
 
     def recipient(self, user_id: str) -> tuple[str, str | None, str | None]:

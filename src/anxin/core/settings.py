@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     )
     fx_spread: Decimal = Field(default=Decimal("0.005"), ge=0, lt=1)
     fx_quote_seconds: int = Field(default=30, ge=1)
+    bank_answer_timeout_seconds: int = Field(
+        default=900, ge=1, description="Wait this long for a bank's answer, then give up."
+    )
+    bank_sandbox_seed: int = Field(default=0, description="Seeds the sandbox bank's answers.")
+    bank_sandbox_decline_rate: float = Field(default=0.05, ge=0, le=1)
+    bank_sandbox_timeout_rate: float = Field(default=0.02, ge=0, le=1)
+    bank_sandbox_min_delay_seconds: float = Field(default=1.0, ge=0)
+    bank_sandbox_max_delay_seconds: float = Field(default=5.0, ge=0)
+    withdrawal_quote_seconds: int = Field(default=600, ge=1)
     token_ttl_seconds: int = 12 * 3600
     pending_timeout_seconds: int = 3600
     idempotency_ttl_seconds: int = Field(default=48 * 3600, ge=24 * 3600)

@@ -8,7 +8,11 @@ from alembic import context
 import anxin.identity.tables
 import anxin.ledger.tables
 import anxin.notify.tables
+import anxin.payments.banks.tables
+import anxin.payments.bills.tables
 import anxin.payments.fx.tables
+import anxin.payments.merchants.tables
+import anxin.payments.schedules.tables
 import anxin.payments.tables  # noqa: F401
 from anxin.core.db import metadata
 

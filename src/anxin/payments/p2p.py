@@ -6,6 +6,8 @@ The transfer and both notifications commit in one transaction (through the ledge
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,7 @@ from anxin.ledger.posting import Create, TransferRow, TransferSpec
 from anxin.ledger.service import Request, fingerprint
 from anxin.notify import Message, enqueue
 from anxin.payments.contacts import list_contacts
-from anxin.payments.payees import match_contacts
+from anxin.payments.payees import Contact, match_contacts
 from anxin.payments.risk_hook import PaymentEvent, require_allowed
 from anxin.payments.wallets import ensure_wallet, find_wallet
 
@@ -42,6 +44,26 @@ class P2PResult:
     replayed: bool
 
 
+def resolve_contact(
+    services: Services, owner: User, *, contact_id: str | None, payee: str | None
+) -> Contact:
+    """The one contact of `owner` meant by an id or by a name as said; ambiguity asks which."""
+    contacts = list_contacts(services.db, owner.id)
+    if contact_id:
+        chosen = [c for c in contacts if c.id == contact_id]
+    else:
+        chosen = match_contacts(payee or "", contacts)
+    if not chosen:
+        raise NotFound(f"no contact matches {payee or contact_id!r}", field="to")
+    if len({c.payee_user_id for c in chosen}) > 1:
+        raise Conflict(
+            f"{payee!r} could be several people; choose one",
+            field="to",
+            choices=[{"contact_id": c.id, "name": c.name} for c in chosen],
+        )
+    return chosen[0]
+
+
 def resolve_recipient(services: Services, payer: User, ref: PayeeRef) -> User:
     given = [name for name in ("contact_id", "payee", "phone", "username") if getattr(ref, name)]
     if len(given) != 1:
@@ -50,31 +72,24 @@ def resolve_recipient(services: Services, payer: User, ref: PayeeRef) -> User:
         )
     if ref.phone or ref.username:
         return services.identity.find_user(username=ref.username, phone=ref.phone)
-    contacts = list_contacts(services.db, payer.id)
-    if ref.contact_id:
-        chosen = [c for c in contacts if c.id == ref.contact_id]
-    else:
-        chosen = match_contacts(ref.payee or "", contacts)
-    if not chosen:
-        raise NotFound(f"no contact matches {ref.payee or ref.contact_id!r}", field="to")
-    if len({c.payee_user_id for c in chosen}) > 1:
-        raise Conflict(
-            f"{ref.payee!r} could be several people; choose one",
-            field="to",
-            choices=[{"contact_id": c.id, "name": c.name} for c in chosen],
-        )
-    return services.identity.user(chosen[0].payee_user_id)
+    contact = resolve_contact(services, payer, contact_id=ref.contact_id, payee=ref.payee)
+    return services.identity.user(contact.payee_user_id)
 
 
-async def pay_person(
+def prepare_payment(
     services: Services, payer: User, ref: PayeeRef, money: Money, *, note: str | None,
-    idempotency_key: str, body: Any, ip: str | None = None,
-) -> P2PResult:  # fmt: skip
+    idempotency_key: str, body: Any, ip: str | None = None, channel: str = "p2p",
+) -> tuple[Request, User]:  # fmt: skip
+    """Everything before the money moves: recipient, risk decision, wallets, the ledger request.
+
+    Shared by the HTTP route (which awaits the writer) and the schedule worker (which blocks
+    on it), so both pay people by exactly the same rules.
+    """
     recipient = resolve_recipient(services, payer, ref)
     if recipient.id == payer.id:
         raise InvalidInput("you cannot pay yourself", field="to")
     require_allowed(services.risk_hook(PaymentEvent(
-        user_id=payer.id, amount=money, channel="p2p", at=services.clock.now(),
+        user_id=payer.id, amount=money, channel=channel, at=services.clock.now(),
         payee_user_id=recipient.id, ip=ip,
     )))  # fmt: skip
     source = find_wallet(services.ledger, payer.id, money.currency)
@@ -94,12 +109,43 @@ async def pay_person(
                     f"{payer.display_name} sent you {shown}." + _note(note), data),
         ], to_micros(services.clock.now()))  # fmt: skip
 
-    result = await services.writer.execute_async(Request(
+    request = Request(
         Create((spec,)), idempotency_key, f"user:{payer.id}", fingerprint("p2p", body),
         effects=tell_both,
-    ))  # fmt: skip
-    transfer = result.unwrap()[0]
-    return P2PResult(transfer, recipient, result.replayed)
+    )  # fmt: skip
+    return request, recipient
+
+
+async def pay_person(
+    services: Services, payer: User, ref: PayeeRef, money: Money, *, note: str | None,
+    idempotency_key: str, body: Any, ip: str | None = None,
+) -> P2PResult:  # fmt: skip
+    """Pay a person from the event loop (HTTP): awaits the group-commit writer.
+
+    The lookups before posting are blocking database reads, so they run in a worker thread
+    and never stall the event loop that serves the other requests.
+    """
+    request, recipient = await asyncio.to_thread(
+        functools.partial(
+            prepare_payment, services, payer, ref, money, note=note,
+            idempotency_key=idempotency_key, body=body, ip=ip,
+        )
+    )  # fmt: skip
+    result = await services.writer.execute_async(request)
+    return P2PResult(result.unwrap()[0], recipient, result.replayed)
+
+
+def pay_person_now(
+    services: Services, payer: User, ref: PayeeRef, money: Money, *, note: str | None,
+    idempotency_key: str, body: Any, channel: str,
+) -> P2PResult:  # fmt: skip
+    """Pay a person from a plain thread (the schedule worker): blocks on the writer."""
+    request, recipient = prepare_payment(
+        services, payer, ref, money, note=note, idempotency_key=idempotency_key, body=body,
+        channel=channel,
+    )  # fmt: skip
+    result = services.writer.execute(request)
+    return P2PResult(result.unwrap()[0], recipient, result.replayed)
 
 
 def _note(note: str | None) -> str:

@@ -1,0 +1,481 @@
+"""Paying bills and topping up phones: hold, ask the biller, then post or void.
+
+Every payment is a row in `bill_payments`, claimed before any money moves, and carried out
+in steps that are each idempotent, so a retry, a concurrent double-submit or a restart
+after a crash resumes the same payment instead of starting another:
+
+1. claim: the row is inserted as `started`; a unique index allows one live attempt per
+   bill, and (owner, Idempotency-Key) is unique, so racing submits yield one payment;
+2. hold: a pending ledger transfer from the payer's wallet to the biller's account, under
+   a ledger idempotency key derived from the bill id and attempt; the row becomes
+   `holding` in the same transaction;
+3. the biller is asked, with the payment id as its reference (billers deduplicate on it);
+4. confirmed: the hold is posted, and in the same transaction the bill is marked paid and
+   the payer notified; declined or no answer: the hold is voided, nothing is charged, and
+   the payer is told why.
+
+The same Idempotency-Key with the same request answers with the original outcome, also a
+refusal, as everywhere in the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from anxin.api.services import Services
+from anxin.core.clock import from_micros, to_micros
+from anxin.core.errors import (
+    ERROR_TYPES,
+    AnxinError,
+    Conflict,
+    IdempotencyMismatch,
+    InvalidState,
+    NotFound,
+    Unavailable,
+)
+from anxin.core.ids import new_id
+from anxin.core.money import Money
+from anxin.identity.service import User
+from anxin.ledger.posting import POSTED, Create, Post, TransferRow, TransferSpec, Void
+from anxin.ledger.service import Request, fingerprint
+from anxin.notify import Message, enqueue
+from anxin.payments.bills import store
+from anxin.payments.bills import tables as t
+from anxin.payments.bills.connector import BillerOrder, BillerReceipt
+from anxin.payments.bills.registry import BILLERS, biller_info, normalise_account_number
+from anxin.payments.bills.rules import (
+    BillChoice,
+    check_topup_amount,
+    choose_bill,
+    local_today,
+    parse_period,
+)
+from anxin.payments.risk_hook import PaymentEvent, require_allowed
+from anxin.payments.wallets import find_wallet
+
+log = logging.getLogger(__name__)
+
+BILL, TOPUP = "bill", "topup"
+STARTED, HOLDING, PAID = "started", "holding", "paid"
+DECLINED, TIMED_OUT, FAILED, REVIEW = "declined", "timed_out", "failed", "review"
+IN_FLIGHT = (STARTED, HOLDING)
+HOLD_SECONDS = 24 * 3600
+"""How long a hold waits for the biller before the ledger releases it by itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    id: str
+    owner_id: str
+    kind: str
+    biller: str
+    account_number: str
+    bill_id: str | None
+    attempt: int
+    amount: int
+    currency: str
+    status: str
+    idempotency_key: str
+    request_hash: bytes
+    hold_id: str | None
+    biller_reference: str | None
+    error: dict[str, Any] | None
+    created_at: int
+    updated_at: int
+
+    @classmethod
+    def from_row(cls, row: Any) -> Payment:
+        return cls(*(getattr(row, name) for name in cls.__slots__))
+
+    @property
+    def money(self) -> Money:
+        return Money.from_minor(self.amount, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    """A payment as it ended; `error` is what the payer is told when it did not go through."""
+
+    payment: Payment
+    error: AnxinError | None
+    replayed: bool = False
+
+
+# -- entry points -------------------------------------------------------------------------
+
+
+def pay_bill(
+    services: Services, payer: User, bill_id: str, *, idempotency_key: str,
+    request_hash: bytes, channel: str = "bill", max_amount: int | None = None,
+) -> PaymentOutcome:  # fmt: skip
+    """Pay one bill in full (with any late fee due today); at most once, however asked."""
+    earlier = _by_key(services, payer.id, idempotency_key)
+    if earlier is not None:
+        return _replay(services, earlier, request_hash)
+    bill = store.get_bill(services.db, payer.id, bill_id)
+    settled = _settled(services, bill)
+    if settled is not None:
+        raced = _by_key(services, payer.id, idempotency_key)
+        if raced is not None:  # the same request, sent twice at once, claimed it meanwhile
+            return _replay(services, raced, request_hash)
+        raise settled
+    now = services.clock.now()
+    money = Money.from_minor(bill.amount_due(local_today(now)), bill.currency)
+    if max_amount is not None and money.to_minor() > max_amount:
+        limit = Money.from_minor(max_amount, bill.currency)
+        raise InvalidState(
+            f"the {bill.period} bill of {money} {money.currency} is over your auto-pay limit "
+            f"of {limit}; pay it yourself if it is right",
+            field="max_amount",
+        )
+    require_allowed(services.risk_hook(PaymentEvent(payer.id, money, channel, now)))
+    _require_wallet(services, payer.id, money.currency)
+    payment = _claim(services, payer, BILL, bill.biller, bill.account_number, money,
+                     idempotency_key, request_hash, bill=bill)  # fmt: skip
+    if payment is None:
+        raced = _by_key(services, payer.id, idempotency_key)
+        if raced is not None:
+            return _replay(services, raced, request_hash)
+        raise Conflict("this bill is already being paid", field="bill_id", bill_id=bill.id)
+    return carry_out(services, payment)
+
+
+def pay_outstanding(
+    services: Services, payer: User, biller: str, period: str | None, account_id: str | None,
+    *, idempotency_key: str, request_hash: bytes,
+) -> PaymentOutcome:  # fmt: skip
+    """Pay "this month's electricity bill": find the one outstanding bill meant, and pay it."""
+    earlier = _by_key(services, payer.id, idempotency_key)
+    if earlier is not None:
+        return _replay(services, earlier, request_hash)
+    info = biller_info(biller)
+    today = local_today(services.clock.now())
+    wanted = None if period is None else parse_period(period, today)
+    store.sync_owner(services, payer.id, info.code)
+    candidates = [
+        BillChoice(b.id, b.bill_account_id, b.account_number, b.period, b.status == store.DUE,
+                   str(Money.from_minor(b.amount_due(today), b.currency)))
+        for b in store.list_bills(services.db, payer.id, biller=info.code, period=wanted)
+    ]  # fmt: skip
+    chosen = choose_bill(candidates, info, wanted, account_id)
+    return pay_bill(services, payer, chosen.id, idempotency_key=idempotency_key,
+                    request_hash=request_hash)  # fmt: skip
+
+
+def top_up_mobile(
+    services: Services, payer: User, phone: str, money: Money, *, idempotency_key: str,
+    request_hash: bytes,
+) -> PaymentOutcome:  # fmt: skip
+    """Prepaid top-up of a mainland mobile number; there is no bill, the amount is the order."""
+    earlier = _by_key(services, payer.id, idempotency_key)
+    if earlier is not None:
+        return _replay(services, earlier, request_hash)
+    number = normalise_account_number(BILLERS["mobile"], phone, field="phone")
+    check_topup_amount(money)
+    now = services.clock.now()
+    require_allowed(services.risk_hook(PaymentEvent(payer.id, money, "mobile_topup", now)))
+    _require_wallet(services, payer.id, money.currency)
+    payment = _claim(services, payer, TOPUP, "mobile", number, money, idempotency_key,
+                     request_hash)  # fmt: skip
+    if payment is None:
+        raced = _by_key(services, payer.id, idempotency_key)
+        assert raced is not None  # only the key is unique for a top-up
+        return _replay(services, raced, request_hash)
+    return carry_out(services, payment)
+
+
+def resume_stale(services: Services, older_than_seconds: int = 300) -> int:
+    """Finish payments a crash or a lost connection left half-way; returns how many.
+
+    Every step is idempotent, so resuming one that is in fact still running elsewhere only
+    repeats answers already given.
+    """
+    cutoff = to_micros(services.clock.now()) - older_than_seconds * 1_000_000
+    c = t.bill_payments.c
+    with services.db.read() as conn:
+        rows = conn.execute(
+            select(t.bill_payments)
+            .where(c.status.in_(IN_FLIGHT), c.updated_at < cutoff)
+            .order_by(c.updated_at)
+            .limit(100)
+        ).all()
+    for row in rows:
+        try:
+            carry_out(services, Payment.from_row(row))
+        except Exception:
+            log.exception("could not resume bill payment %s; will retry", row.id)
+    return len(rows)
+
+
+def get_payment(services: Services, owner_id: str, payment_id: str) -> Payment:
+    c = t.bill_payments.c
+    with services.db.read() as conn:
+        row = conn.execute(
+            select(t.bill_payments).where(c.id == payment_id, c.owner_id == owner_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"you have no bill payment {payment_id!r}")
+    return Payment.from_row(row)
+
+
+def payment_error(payment: Payment) -> AnxinError | None:
+    """The refusal a finished payment answers with (also on replay); None when it went through."""
+    if payment.error is None:
+        return None
+    error = payment.error
+    extra = {"payment_id": payment.id, "status": payment.status}
+    if error.get("reason"):
+        extra["reason"] = error["reason"]
+    cls = ERROR_TYPES.get(error["slug"], AnxinError)
+    return cls(error["detail"], field=error.get("field"), **extra)
+
+
+# -- the steps ----------------------------------------------------------------------------
+
+
+def carry_out(services: Services, payment: Payment) -> PaymentOutcome:
+    """Take `payment` from wherever it stands to its end: hold, ask the biller, settle."""
+    if payment.status == STARTED:
+        payment = _hold(services, payment)
+    if payment.status == HOLDING:
+        payment = _ask_biller(services, payment)
+    return PaymentOutcome(payment, payment_error(payment))
+
+
+def _hold(services: Services, payment: Payment) -> Payment:
+    wallet = find_wallet(services.ledger, payment.owner_id, payment.currency)
+    if wallet is None:
+        missing = NotFound(f"you have no {payment.currency} wallet", field="currency")
+        return _finish(services, payment, FAILED, missing)
+    spec = TransferSpec(
+        wallet["id"], store.biller_account_id(services, payment.biller), payment.amount,
+        payment.currency, pending=True, timeout_seconds=HOLD_SECONDS,
+        meta={"type": payment.kind, "biller": payment.biller, "payment_id": payment.id,
+              "bill_id": payment.bill_id, "account_number": payment.account_number},
+    )  # fmt: skip
+
+    def holding(conn: Connection, transfers: list[TransferRow]) -> None:
+        _update(conn, payment.id, services, status=HOLDING, hold_id=transfers[0].id)
+
+    result = services.writer.execute(Request(
+        Create((spec,)), _ledger_key(payment, "hold"), f"user:{payment.owner_id}",
+        fingerprint("bill-hold", [payment.id, payment.amount]), effects=holding,
+    ))  # fmt: skip
+    if result.error is not None:
+        return _finish(services, payment, FAILED, result.error)
+    return _reload(services, payment.id)
+
+
+def _ask_biller(services: Services, payment: Payment) -> Payment:
+    info = BILLERS[payment.biller]
+    period = bill_number = None
+    if payment.bill_id is not None:
+        bill = store.get_bill(services.db, payment.owner_id, payment.bill_id)
+        period, bill_number = bill.period, bill.bill_number
+    order = BillerOrder(
+        reference=payment.id, biller=payment.biller, account_number=payment.account_number,
+        amount=payment.amount, currency=payment.currency,
+        requested_at=from_micros(payment.created_at), period=period, bill_number=bill_number,
+    )  # fmt: skip
+    try:
+        receipt = services.billers.pay(order)
+    except OSError as exc:  # TimeoutError, and a real gateway's connection errors
+        log.warning("biller %s did not answer for payment %s: %s", payment.biller, payment.id, exc)
+        return _release(services, payment, TIMED_OUT, Unavailable(
+            f"the {info.name_en.lower()} company did not answer in time; nothing was charged, "
+            "try again", reason=str(exc),
+        ))  # fmt: skip
+    if not receipt.accepted:
+        return _release(services, payment, DECLINED, Conflict(
+            f"the {info.name_en.lower()} company declined the payment "
+            f"({receipt.reason or 'no reason given'}); nothing was charged",
+            reason=receipt.reason,
+        ))  # fmt: skip
+    return _settle(services, payment, receipt)
+
+
+def _settle(services: Services, payment: Payment, receipt: BillerReceipt) -> Payment:
+    """Post the hold; the bill is marked paid and the payer told in the same transaction."""
+    assert payment.hold_id is not None
+
+    def paid(conn: Connection, transfers: list[TransferRow]) -> None:
+        now = to_micros(services.clock.now())
+        _update(conn, payment.id, services, status=PAID,
+                biller_reference=receipt.biller_reference)  # fmt: skip
+        if payment.bill_id is not None:
+            conn.execute(
+                update(t.bills)
+                .where(t.bills.c.id == payment.bill_id)
+                .values(status=store.PAID, payment_id=payment.id, paid_at=now)
+            )
+        enqueue(conn, [_paid_message(payment, transfers[0].id)], now)
+
+    result = services.writer.execute(Request(
+        Post(payment.hold_id), _ledger_key(payment, "post"), f"user:{payment.owner_id}",
+        fingerprint("bill-post", payment.id), effects=paid,
+    ))  # fmt: skip
+    if result.error is not None:
+        # The biller has the payment but the hold could not be posted (it outlived its
+        # timeout): a person has to reconcile this one; the bill stays unpayable meanwhile.
+        log.error("bill payment %s confirmed by the biller but not posted: %s",
+                  payment.id, result.error.detail)  # fmt: skip
+        return _finish(services, payment, REVIEW, Unavailable(
+            "the biller confirmed the payment but we could not record it; it will be "
+            "reconciled, do not pay this bill again",
+        ))  # fmt: skip
+    return _reload(services, payment.id)
+
+
+def _release(services: Services, payment: Payment, status: str, error: AnxinError) -> Payment:
+    """Void the hold (nothing is charged) and record why, telling the payer."""
+    assert payment.hold_id is not None
+
+    def released(conn: Connection, _transfers: list[TransferRow]) -> None:
+        _record_failure(conn, services, payment, status, error)
+
+    result = services.writer.execute(Request(
+        Void(payment.hold_id), _ledger_key(payment, "void"), f"user:{payment.owner_id}",
+        fingerprint("bill-void", payment.id), effects=released,
+    ))  # fmt: skip
+    if result.error is not None:
+        if services.ledger.transfer(payment.hold_id).status == POSTED:
+            log.error("bill payment %s: hold was posted although the biller did not confirm",
+                      payment.id)  # fmt: skip
+            return _finish(services, payment, REVIEW, error)
+        # The hold had already expired: the money is free, only the record is missing.
+        return _finish(services, payment, status, error)
+    return _reload(services, payment.id)
+
+
+# -- rows ---------------------------------------------------------------------------------
+
+
+def _claim(
+    services: Services, payer: User, kind: str, biller: str, account_number: str,
+    money: Money, key: str, request_hash: bytes, *, bill: store.Bill | None = None,
+) -> Payment | None:  # fmt: skip
+    """Insert the payment as `started`; None when a concurrent request claimed it first."""
+    now = to_micros(services.clock.now())
+    c = t.bill_payments.c
+    try:
+        with services.db.write() as conn:
+            attempt = 1
+            if bill is not None:
+                store.read_bill(conn, payer.id, bill.id)  # still bound
+                attempt += conn.execute(
+                    select(func.count()).where(c.bill_id == bill.id)
+                ).scalar_one()
+            row: dict[str, Any] = {
+                "id": new_id(), "owner_id": payer.id, "kind": kind, "biller": biller,
+                "account_number": account_number, "bill_id": bill.id if bill else None,
+                "attempt": attempt, "amount": money.to_minor(), "currency": money.currency,
+                "status": STARTED, "idempotency_key": key, "request_hash": request_hash,
+                "hold_id": None, "biller_reference": None, "error": None,
+                "created_at": now, "updated_at": now,
+            }  # fmt: skip
+            conn.execute(insert(t.bill_payments), row)
+    except IntegrityError:
+        return None
+    return Payment(**row)
+
+
+def _by_key(services: Services, owner_id: str, key: str) -> Payment | None:
+    c = t.bill_payments.c
+    with services.db.read() as conn:
+        row = conn.execute(
+            select(t.bill_payments).where(c.owner_id == owner_id, c.idempotency_key == key)
+        ).first()
+    return None if row is None else Payment.from_row(row)
+
+
+def _replay(services: Services, payment: Payment, request_hash: bytes) -> PaymentOutcome:
+    """The outcome of the payment this key started; one still under way is carried on."""
+    if payment.request_hash != request_hash:
+        raise IdempotencyMismatch(
+            f"idempotency key {payment.idempotency_key!r} was used for a different request",
+            field="Idempotency-Key",
+        )
+    if payment.status in IN_FLIGHT:
+        payment = carry_out(services, payment).payment
+    return PaymentOutcome(payment, payment_error(payment), replayed=True)
+
+
+def _settled(services: Services, bill: store.Bill) -> Conflict | None:
+    """Why a bill cannot be paid now (it is paid, or being paid), with the payment to see."""
+    c = t.bill_payments.c
+    with services.db.read() as conn:
+        live = conn.execute(
+            select(c.id, c.status).where(
+                c.bill_id == bill.id, c.status.in_((STARTED, HOLDING, PAID, REVIEW))
+            )
+        ).first()
+    if bill.status != store.PAID and live is None:
+        return None
+    payment_id = bill.payment_id or (live.id if live else None)
+    state = "already paid" if live is None or live.status == PAID else "already being paid"
+    return Conflict(f"this bill is {state}", field="bill_id", payment_id=payment_id)
+
+
+def _require_wallet(services: Services, owner_id: str, currency: str) -> None:
+    if find_wallet(services.ledger, owner_id, currency) is None:
+        raise NotFound(f"you have no {currency} wallet", field="currency")
+
+
+def _update(conn: Connection, payment_id: str, services: Services, **values: Any) -> None:
+    values["updated_at"] = to_micros(services.clock.now())
+    conn.execute(update(t.bill_payments).where(t.bill_payments.c.id == payment_id).values(**values))
+
+
+def _record_failure(
+    conn: Connection, services: Services, payment: Payment, status: str, error: AnxinError
+) -> None:
+    stored = {"slug": error.slug, "detail": error.detail, "field": error.field,
+              "reason": error.extra.get("reason")}  # fmt: skip
+    _update(conn, payment.id, services, status=status, error=stored)
+    info = BILLERS[payment.biller]
+    what = "话费充值" if payment.kind == TOPUP else f"{info.name_zh}缴费"
+    enqueue(conn, [Message(
+        payment.owner_id, "bill", f"{what}未成功 ¥{payment.money}",
+        f"Your {info.name_en.lower()} payment of CNY {payment.money} did not go through: "
+        f"{error.detail}.",
+        {"payment_id": payment.id, "bill_id": payment.bill_id},
+    )], to_micros(services.clock.now()))  # fmt: skip
+
+
+def _finish(services: Services, payment: Payment, status: str, error: AnxinError) -> Payment:
+    with services.db.write() as conn:
+        _record_failure(conn, services, payment, status, error)
+    return _reload(services, payment.id)
+
+
+def _reload(services: Services, payment_id: str) -> Payment:
+    with services.db.read() as conn:
+        row = conn.execute(select(t.bill_payments).where(t.bill_payments.c.id == payment_id)).one()
+    return Payment.from_row(row)
+
+
+def _ledger_key(payment: Payment, step: str) -> str:
+    """Derived from the bill (and attempt), so one attempt can hold and post only once."""
+    if payment.bill_id is not None:
+        return f"bill:{payment.bill_id}:{payment.attempt}:{step}"
+    return f"topup:{payment.id}:{step}"
+
+
+def _paid_message(payment: Payment, transfer_id: str) -> Message:
+    info = BILLERS[payment.biller]
+    shown = f"¥{payment.money}"
+    tail = payment.account_number[-4:]
+    data = {"payment_id": payment.id, "bill_id": payment.bill_id, "transfer_id": transfer_id}
+    if payment.kind == TOPUP:
+        body = f"Topped up mobile {payment.account_number}: CNY {payment.money}."
+        return Message(payment.owner_id, "bill", f"话费充值成功 {shown}", body, data)
+    return Message(
+        payment.owner_id, "bill", f"{info.name_zh}缴费成功 {shown}",
+        f"Paid your {info.name_en.lower()} bill for account ending {tail}: CNY {payment.money}.",
+        data,
+    )  # fmt: skip

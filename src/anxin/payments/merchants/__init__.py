@@ -1,0 +1,1 @@
+"""Merchants: accounts owned by a user, QR payments, refunds, daily settlement, reconciliation."""
