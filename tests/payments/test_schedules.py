@@ -80,6 +80,30 @@ def test_catch_up_after_downtime_pays_each_missed_month_once(
     people.verify()
 
 
+def test_a_payment_scheduled_once_for_a_later_date_is_paid_on_that_day_only(
+    client: TestClient, people: People, clock: ManualClock, family: dict[str, dict[str, str]]
+) -> None:
+    dad, daughter = family["dad"], family["daughter"]
+    made = _schedule(
+        client,
+        dad,
+        kind="p2p",
+        payee="daughter",
+        amount="500.00",
+        repeat={"frequency": "once", "time": "10:00"},
+        starts_on="2026-12-05",
+    )
+    assert made["next_run_at"] == "2026-12-05T02:00:00Z"  # fmt: skip
+    clock.advance(days=3)
+    assert run_due(people.services).outcomes == {}  # not yet
+    assert people.balance(daughter)[0] == "0.00"
+    clock.advance(days=40)  # the worker was down on the day itself: caught up once
+    assert run_due(people.services).outcomes == {"paid": 1}
+    assert run_due(people.services).outcomes == {}
+    assert people.balance(daughter)[0] == "500.00"
+    assert client.get(f"/v1/schedules/{made['id']}", headers=dad).json()["next_run_at"] is None
+
+
 def test_a_rerun_after_a_crash_cannot_pay_twice(
     client: TestClient, people: People, clock: ManualClock, family: dict[str, dict[str, str]]
 ) -> None:

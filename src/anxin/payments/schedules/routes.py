@@ -31,11 +31,12 @@ def services_of(request: Request) -> Services:
 
 
 class RepeatIn(BaseModel):
-    """The simple form: monthly on a day, weekly on a weekday, or daily, at a local time."""
+    """The simple form: once (on `starts_on`), daily, weekly on a weekday or monthly on a
+    day, at a local time."""
 
     model_config = ConfigDict(extra="forbid")
 
-    frequency: Literal["daily", "weekly", "monthly"]
+    frequency: Literal["once", "daily", "weekly", "monthly"]
     day_of_month: int | None = Field(default=None, ge=1, le=31, examples=[1])
     weekday: str | None = Field(default=None, examples=["MO"])
     time: str = Field(default="09:00", examples=["09:00"])

@@ -15,7 +15,7 @@ from dateutil.rrule import rrule, rrulestr
 
 from anxin.core.errors import AnxinError, InvalidInput, Unavailable
 
-FREQUENCIES = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY"}
+FREQUENCIES = {"once": "DAILY", "daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY"}
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 ON_ISSUE, BEFORE_DUE = "on_issue", "before_due"
@@ -41,6 +41,9 @@ def zone(name: str) -> ZoneInfo:
 def simple_rule(frequency: str, *, day_of_month: int | None, weekday: str | None, at: str) -> str:
     """{frequency, day_of_month, weekday, time} as an RRULE.
 
+    "once" is a single payment on the schedule's start day ("send 500 to mum on 5 December"):
+    a daily rule with COUNT=1.
+
     A monthly day past the 28th means "that day, or the month's last day when it is
     shorter" (rent on the 31st is paid on 30 April), which RFC 5545 spells as the last of
     the candidate days (BYSETPOS=-1) rather than skipping short months.
@@ -51,6 +54,8 @@ def simple_rule(frequency: str, *, day_of_month: int | None, weekday: str | None
     if matched is None:
         raise InvalidInput("time is HH:MM, e.g. 09:00", field="time")
     parts = [f"FREQ={FREQUENCIES[frequency]}"]
+    if frequency == "once":
+        parts.append("COUNT=1")
     if frequency == "monthly":
         if day_of_month is None or not 1 <= day_of_month <= 31:
             raise InvalidInput("a monthly schedule needs day_of_month 1-31", field="day_of_month")
