@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import Request
+
 from anxin.core.clock import Clock, clock_from
 from anxin.core.db import Database
 from anxin.core.settings import Settings
@@ -87,3 +89,9 @@ class Services:
     def close(self) -> None:
         self.writer.stop()
         self.db.dispose()
+
+
+def services_of(request: Request) -> Services:
+    """The running app's services, for route handlers."""
+    services: Services = request.app.state.services
+    return services

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from anxin.api.services import Services
+from anxin.api.services import services_of
 from anxin.core.errors import InvalidInput
 from anxin.core.money import Money, check_currency
 from anxin.identity.routes import CurrentUser, user_json
@@ -20,11 +20,6 @@ from anxin.payments.payees import match_contacts
 from anxin.payments.wallets import ensure_wallet
 
 router = APIRouter(prefix="/v1", tags=["payments"])
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 class WalletIn(BaseModel):

@@ -8,18 +8,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from anxin.api.services import Services
+from anxin.api.services import Services, services_of
 from anxin.core.money import Money, check_currency
 from anxin.identity.routes import CurrentUser
 from anxin.ledger.routes import IdempotencyKey
 from anxin.payments.banks import cards, orders
 
 router = APIRouter(prefix="/v1", tags=["bank cards"])
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def _ip(request: Request) -> str | None:

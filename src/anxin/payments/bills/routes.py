@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from anxin.api.problems import problem_response
-from anxin.api.services import Services
+from anxin.api.services import services_of
 from anxin.core.clock import isoformat
 from anxin.core.errors import InvalidInput
 from anxin.core.money import Money, check_currency, format_minor
@@ -29,11 +29,6 @@ from anxin.payments.bills.rules import local_today, parse_period
 router = APIRouter(prefix="/v1", tags=["bills"])
 
 STATUSES = {"outstanding": store.DUE, "paid": store.PAID, "all": None}
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 class BindIn(BaseModel):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from anxin.api.services import Services
+from anxin.api.services import services_of
 from anxin.core.money import Money, check_currency
 from anxin.identity.routes import CurrentUser
 from anxin.ledger.routes import IdempotencyKey, transfer_json
@@ -16,11 +16,6 @@ from anxin.payments.fx import service
 from anxin.payments.fx.rates import SandboxRates
 
 router = APIRouter(prefix="/v1/fx", tags=["fx"])
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 class QuoteIn(BaseModel):

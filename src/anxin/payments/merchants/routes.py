@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from anxin.api.services import Services
+from anxin.api.services import services_of
 from anxin.core.clock import isoformat
 from anxin.identity.routes import CurrentUser
 from anxin.ledger.routes import IdempotencyKey
@@ -18,11 +18,6 @@ from anxin.payments.merchants.reconcile import ledger_lines, write_statement
 from anxin.payments.merchants.settlement import settlement_json, settlements_of
 
 router = APIRouter(prefix="/v1/merchants", tags=["merchants"])
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 class MerchantIn(BaseModel):

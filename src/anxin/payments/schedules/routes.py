@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from anxin.api.services import Services
+from anxin.api.services import Services, services_of
 from anxin.core.clock import isoformat, to_micros
 from anxin.core.errors import InvalidInput
 from anxin.core.money import Money, check_currency, format_minor
@@ -23,11 +23,6 @@ from anxin.payments.schedules.rules import check_rule, simple_rule
 router = APIRouter(prefix="/v1", tags=["schedules"])
 
 OptionalKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 class RepeatIn(BaseModel):
