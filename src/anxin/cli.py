@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from anxin.assistant.cli import parse_command
 from anxin.core.db import Database
 from anxin.core.settings import Settings, get_settings
 from anxin.payments.merchants.cli import reconcile_command
@@ -27,6 +28,7 @@ ledger_app = typer.Typer(help="Ledger operations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.command("worker")(worker_command)
+app.command("parse")(parse_command)
 payments_app = typer.Typer(help="Payments operations.", no_args_is_help=True)
 payments_app.command("reconcile")(reconcile_command)
 app.add_typer(payments_app, name="payments")
