@@ -24,7 +24,7 @@ from anxin.notify import Message, enqueue
 from anxin.payments.contacts import list_contacts
 from anxin.payments.payees import Contact, match_contacts
 from anxin.payments.risk_hook import PaymentEvent, require_allowed
-from anxin.payments.wallets import ensure_wallet, find_wallet
+from anxin.payments.wallets import wallet_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +92,13 @@ def prepare_payment(
         user_id=payer.id, amount=money, channel=channel, at=services.clock.now(),
         payee_user_id=recipient.id, ip=ip,
     )))  # fmt: skip
-    source = find_wallet(services.ledger, payer.id, money.currency)
+    source = wallet_id(services.ledger, payer.id, money.currency, open_missing=False)
     if source is None:
         raise NotFound(f"you have no {money.currency} wallet", field="currency")
-    target, _ = ensure_wallet(services.ledger, recipient.id, money.currency)
+    target = wallet_id(services.ledger, recipient.id, money.currency, open_missing=True)
+    assert target is not None
     meta = {"type": "p2p", "from_user": payer.id, "to_user": recipient.id, "note": note}
-    spec = TransferSpec(source["id"], target["id"], money.to_minor(), money.currency, meta=meta)
+    spec = TransferSpec(source, target, money.to_minor(), money.currency, meta=meta)
 
     def tell_both(conn: Connection, transfers: list[TransferRow]) -> None:
         shown = f"{money.currency} {money}"

@@ -39,3 +39,26 @@ def ensure_wallet(
         found = find_wallet(ledger, user_id, currency, kind)
         assert found is not None
         return found, False
+
+
+_known_ids: dict[tuple[str, str, str, str], str] = {}
+
+
+def wallet_id(ledger: Ledger, user_id: str, currency: str, *, open_missing: bool) -> str | None:
+    """The id of the user's wallet in `currency`, remembered once seen.
+
+    Accounts are never deleted or re-owned, so a wallet id, once found, is true for good;
+    remembering it saves two database reads on every payment.
+    """
+    key = (ledger.db.url, user_id, WALLET, currency)
+    known = _known_ids.get(key)
+    if known is not None:
+        return known
+    if open_missing:
+        found: dict[str, Any] | None = ensure_wallet(ledger, user_id, currency)[0]
+    else:
+        found = find_wallet(ledger, user_id, currency)
+    if found is None:
+        return None
+    _known_ids[key] = found["id"]
+    return str(found["id"])
