@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from anxin.core.clock import Clock, to_micros
 from anxin.core.db import Database
@@ -31,45 +31,63 @@ def dispatch_pending(
     db: Database, clock: Clock, channels: Sequence[Channel], recipient: Recipient,
     limit: int = 100,
 ) -> int:  # fmt: skip
-    """Deliver up to `limit` due notifications; returns how many were closed."""
+    """Deliver up to `limit` due notifications; returns how many were closed.
+
+    One write claims the whole round and one write records its outcome, so delivery costs
+    the posting path two short transactions a round, not two per message.
+    """
     now = to_micros(clock.now())
-    c = t.notifications.c
+    claimed = _claim(db, now, limit)
+    if not claimed:
+        return 0
+    users = {row["user_id"] for row in claimed}
     with db.read() as conn:
-        due = conn.execute(
-            select(t.notifications)
-            .where(c.dispatched_at.is_(None))
-            .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
-            .order_by(c.created_at)
-            .limit(limit)
-        ).all()
-    closed = 0
-    for row in due:
-        closed += _deliver(db, now, row._asdict(), channels, recipient)
-    return closed
-
-
-def _claim(db: Database, now: int, notification_id: str) -> bool:
-    """Take the message for this dispatcher; several processes may dispatch at once."""
-    c = t.notifications.c
+        wanted = {user_id: load_preferences(conn, user_id) for user_id in users}
+    addresses = {user_id: recipient(user_id) for user_id in users}
+    outcomes = [
+        _deliver(row, wanted[row["user_id"]], channels, addresses[row["user_id"]], now)
+        for row in claimed
+    ]
     with db.write() as conn:
-        claimed = conn.execute(
+        conn.execute(
+            update(t.notifications).where(t.notifications.c.id == bindparam("_id")).values(
+                attempts=bindparam("attempts"), last_error=bindparam("last_error"),
+                dispatched_at=bindparam("dispatched_at"),
+                next_attempt_at=bindparam("next_attempt_at"),
+            ),
+            outcomes,
+        )  # fmt: skip
+    return sum(1 for outcome in outcomes if outcome["dispatched_at"] is not None)
+
+
+def _claim(db: Database, now: int, limit: int) -> list[dict[str, Any]]:
+    """Take due messages for this dispatcher; several processes may dispatch at once."""
+    c = t.notifications.c
+    due = (
+        select(c.id)
+        .where(c.dispatched_at.is_(None))
+        .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
+        .order_by(c.created_at)
+        .limit(limit)
+    )
+    with db.write() as conn:
+        rows = conn.execute(
             update(t.notifications)
-            .where(c.id == notification_id, c.dispatched_at.is_(None))
+            .where(c.id.in_(due.scalar_subquery()), c.dispatched_at.is_(None))
             .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
             .values(next_attempt_at=now + LEASE_SECONDS * 1_000_000)
-        )
-    return claimed.rowcount == 1
+            .returning(c.id, c.user_id, c.category, c.title, c.body, c.attempts)
+        ).all()
+    return [row._asdict() for row in rows]
 
 
 def _deliver(
-    db: Database, now: int, row: dict[str, Any], channels: Sequence[Channel],
-    recipient: Recipient,
-) -> int:  # fmt: skip
-    if not _claim(db, now, row["id"]):
-        return 0
-    with db.read() as conn:
-        wanted = channels_for(row["category"], load_preferences(conn, row["user_id"]))
-    name, email, phone = recipient(row["user_id"])
+    row: dict[str, Any], chosen: dict[str, tuple[str, ...]], channels: Sequence[Channel],
+    address: tuple[str, str | None, str | None], now: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Send one message to its channels; the row update that records what happened."""
+    wanted = channels_for(row["category"], chosen)
+    name, email, phone = address
     message = Outgoing(name, email, phone, row["title"], row["body"])
     errors = []
     for channel in channels:
@@ -80,13 +98,8 @@ def _deliver(
                 errors.append(str(exc))
     attempts = row["attempts"] + 1
     done = not errors or attempts >= MAX_ATTEMPTS
-    values: dict[str, Any] = {"attempts": attempts, "last_error": "; ".join(errors)[:300] or None}
-    if done:
-        values["dispatched_at"] = now
-    else:
-        values["next_attempt_at"] = now + BASE_BACKOFF_SECONDS * 1_000_000 * 2 ** (attempts - 1)
-    with db.write() as conn:
-        conn.execute(
-            update(t.notifications).where(t.notifications.c.id == row["id"]).values(**values)
-        )
-    return 1 if done else 0
+    retry_at = now + BASE_BACKOFF_SECONDS * 1_000_000 * 2 ** (attempts - 1)
+    return {
+        "_id": row["id"], "attempts": attempts, "last_error": "; ".join(errors)[:300] or None,
+        "dispatched_at": now if done else None, "next_attempt_at": None if done else retry_at,
+    }  # fmt: skip
