@@ -63,6 +63,16 @@ class Database:
                 max_overflow=pool_size,
                 pool_recycle=3600,
             )
+        self._readers: Engine = self.engine
+        if not self.is_sqlite:
+            self._readers = create_engine(
+                self.url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=3600,
+                isolation_level="REPEATABLE READ",
+            )
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -78,13 +88,11 @@ class Database:
 
         SQLite's deferred transaction already is one (WAL); PostgreSQL needs REPEATABLE READ,
         or a multi-query reader such as `verify` could see a transfer's journal entries but
-        not its account totals.
+        not its account totals. Its readers have their own pool set to that level once per
+        connection, so a read costs no extra round trip to set it.
         """
-        with self.engine.connect() as conn:
-            if not self.is_sqlite:
-                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            with conn.begin():
-                yield conn
+        with self._readers.connect() as conn, conn.begin():
+            yield conn
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration of every capability.
@@ -99,6 +107,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._readers.dispose()
 
 
 def alembic_config(connection: Connection | None = None) -> Any:
