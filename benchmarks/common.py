@@ -171,5 +171,5 @@ def write_section(heading: str, markdown: str) -> None:
         new = old.rstrip() + "\n\n" + markdown
     else:
         end = old.find("\n## ", start + 1)
-        new = old[:start] + markdown + (old[end + 1 :] if end != -1 else "")
+        new = old[:start] + markdown + ("\n" + old[end + 1 :] if end != -1 else "")
     path.write_text(new)

@@ -17,6 +17,7 @@ from anxin.core.db import Database
 from anxin.core.settings import Settings, get_settings
 from anxin.payments.merchants.cli import reconcile_command
 from anxin.payments.schedules.cli import worker_command
+from anxin.risk.cli import risk_app
 
 app = typer.Typer(
     help="Anxin (安心): wallet, ledger and assistant.",
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.command("worker")(worker_command)
 app.command("parse")(parse_command)
+app.add_typer(risk_app, name="risk")
 payments_app = typer.Typer(help="Payments operations.", no_args_is_help=True)
 payments_app.command("reconcile")(reconcile_command)
 app.add_typer(payments_app, name="payments")

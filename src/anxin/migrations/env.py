@@ -13,7 +13,8 @@ import anxin.payments.bills.tables
 import anxin.payments.fx.tables
 import anxin.payments.merchants.tables
 import anxin.payments.schedules.tables
-import anxin.payments.tables  # noqa: F401
+import anxin.payments.tables
+import anxin.risk.tables  # noqa: F401
 from anxin.core.db import metadata
 
 connection = context.config.attributes.get("connection")
