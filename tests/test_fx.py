@@ -65,6 +65,8 @@ def test_quote_shows_rate_and_fee_and_converting_moves_both_legs(
     assert len(legs) == 2 and legs[0]["batch_id"] == legs[1]["batch_id"]
     assert legs[0]["metadata"]["rate"] == "0.13731"
     assert balances(client, traveller) == {"CNY": "9000.00", "USD": "137.31"}
+    told = client.get("/v1/notifications", headers=traveller).json()["notifications"][0]
+    assert told["title"] == "换汇成功：CNY 1000.00 → USD 137.31"
     report = client.get("/v1/ledger/verify", headers=admin).json()
     assert report["ok"], report["problems"]
 

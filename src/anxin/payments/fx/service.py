@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from anxin.api.services import Services
 from anxin.core.clock import isoformat, to_micros
@@ -21,6 +21,7 @@ from anxin.core.money import Money
 from anxin.identity.service import User
 from anxin.ledger.posting import Create, TransferRow, TransferSpec
 from anxin.ledger.service import Request, fingerprint
+from anxin.notify import Message, enqueue
 from anxin.payments.fx import tables as t
 from anxin.payments.fx.pricing import RATE_PLACES, price
 from anxin.payments.risk_hook import PaymentEvent, require_allowed
@@ -86,7 +87,18 @@ async def convert(
         TransferSpec(source["id"], house_sell, sell.to_minor(), sell.currency, meta=meta),
         TransferSpec(house_buy, target["id"], buy.to_minor(), buy.currency, meta=meta),
     )
-    result = await services.writer.execute_async(Request(Create(legs), key, scope, fingerprint_))
+
+    def tell(conn: Connection, transfers: list[TransferRow]) -> None:
+        shown_sell, shown_buy = f"{sell.currency} {sell}", f"{buy.currency} {buy}"
+        enqueue(conn, [Message(
+            user.id, "payment", f"换汇成功：{shown_sell} → {shown_buy}",
+            f"You exchanged {shown_sell} for {shown_buy} at {row['rate']}.",
+            {"quote_id": quote_id, "transfer_ids": [leg.id for leg in transfers]},
+        )], to_micros(services.clock.now()))  # fmt: skip
+
+    result = await services.writer.execute_async(
+        Request(Create(legs), key, scope, fingerprint_, effects=tell)
+    )
     return result.unwrap(), result.replayed
 
 
