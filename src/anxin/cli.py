@@ -124,7 +124,7 @@ def _serve(settings: Settings, host: str, port: int, *, seed: bool) -> None:
             target=run_worker, args=(services, stop, 30.0), name="anxin-worker", daemon=True
         ).start()
     try:
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        uvicorn.run(app_, host=host, port=port, log_level="warning", access_log=False)
     finally:
         stop.set()
 

@@ -31,8 +31,14 @@ def current_user(request: Request, authorization: Annotated[str | None, Header()
     return identity_of(request).authenticate(_bearer(authorization))
 
 
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Admin endpoints exist only while ANXIN_ADMIN_TOKEN is set, and need exactly it."""
+async def require_admin(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Admin endpoints exist only while ANXIN_ADMIN_TOKEN is set, and need exactly it.
+
+    Async because it does no I/O: a plain function would cost every admin call a hop to
+    the thread pool.
+    """
     expected = request.app.state.services.settings.admin_token
     if not expected:
         raise Forbidden("the admin API is off; set ANXIN_ADMIN_TOKEN to turn it on")
