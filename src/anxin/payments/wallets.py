@@ -42,6 +42,7 @@ def ensure_wallet(
 
 
 _known_ids: dict[tuple[str, str, str, str], str] = {}
+_MAX_KNOWN = 100_000  # forgetting costs two reads on the next payment, never a wrong answer
 
 
 def wallet_id(ledger: Ledger, user_id: str, currency: str, *, open_missing: bool) -> str | None:
@@ -60,5 +61,7 @@ def wallet_id(ledger: Ledger, user_id: str, currency: str, *, open_missing: bool
         found = find_wallet(ledger, user_id, currency)
     if found is None:
         return None
+    if len(_known_ids) >= _MAX_KNOWN:
+        _known_ids.clear()
     _known_ids[key] = found["id"]
     return str(found["id"])
