@@ -9,14 +9,18 @@ attacks start). "Caught" = decision other than allow; "friction" = a legitimate 
 allowed. Three configurations, measured in the same run: rules only (no graph features, no
 model) as the baseline, rules + graph, and rules + graph + model (what ships).
 
-Rings: for every mule ring and application-fraud burst, the event at which three of its
-accounts first become linked (shared device or phone) is found from the simulator's own
-ground truth; the ring counts as flagged in time if that event or one of the ring's next
-nine events is stopped with a graph reason (RING or LINKED_APPLICATION_BURST).
+Rings: for every attack whose accounts come to share devices or phones (mule rings,
+application-fraud bursts), the event at which three of its accounts first become linked is
+found from the simulator's own ground truth. The ring counts as flagged in time if that
+event or one of the attack's next nine is stopped with a graph reason (RING or
+LINKED_APPLICATION_BURST), and as stopped in time if one of the ring accounts' own first ten
+events from then on is not allowed, for whatever reason.
 
 Speed: replay throughput (decode + decide + encode, one core, no database) as the median of
-several runs; in-process decision latency after 1M events of history; and replay with the
-hash-chained decision log written in batches to SQLite (and PostgreSQL when reachable).
+several runs; in-process decision latency after 1M events of history; replay with the
+hash-chained decision log written in batches to SQLite (and PostgreSQL when reachable);
+decisions with the velocity counters in Redis against in-process (when Redis is reachable,
+`ANXIN_BENCH_REDIS_URL`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import io
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import tempfile
@@ -37,6 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import redis
 from rich.console import Console
 from sqlalchemy import create_engine, text
 
@@ -50,11 +56,15 @@ from anxin.risk.model import TRAINING_SEED, load_model, model_path, train
 from anxin.risk.replay import replay
 from anxin.risk.rules import shipped_rules
 from anxin.risk.simulator import ATTACKS, LEGIT, SimConfig, labelled, simulate
+from anxin.risk.velocity_redis import RedisVelocityStore
+from common import Figure, anxin_server, fresh_database, http_load
+from payments import p2p_calls, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
     "ANXIN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("ANXIN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 HELD_OUT_SEED = 424242
 RING_CODES = {"RING", "LINKED_APPLICATION_BURST"}
 RING_WINDOW = 10
@@ -95,6 +105,9 @@ class Quality:
     rings: int = 0
     rings_in_time: int = 0
     ring_delays: list[int] = field(default_factory=list)
+    rings_stopped_in_time: int = 0
+    """Rings with a decision other than allow on one of their accounts within
+    `RING_WINDOW` of their events from the moment three of them are linked."""
 
     def rate(self, label: str) -> float:
         return self.stopped[label] / self.events[label] if self.events[label] else 0.0
@@ -107,12 +120,13 @@ class Quality:
 def measure_quality(setup: Setup, raw: list[dict[str, Any]], since: int) -> Quality:
     engine = make_engine(setup)
     quality = Quality()
-    codes_by_event: dict[str, tuple[str, ...]] = {}
+    codes_by_event: dict[str, tuple[str, ...] | None] = {}
+    """Attack events: the reason codes when stopped, None when allowed."""
     for item, (event, _) in zip(raw, labelled(raw), strict=True):
         verdict = engine.decide(event)
         label = str(item["label"])
         if label != LEGIT:
-            codes_by_event[event.event_id] = verdict.codes if verdict.decision != "allow" else ()
+            codes_by_event[event.event_id] = verdict.codes if verdict.decision != "allow" else None
         if event.ts < since:
             quality.cold += 1
             quality.cold_stopped += verdict.decision != "allow"
@@ -124,39 +138,44 @@ def measure_quality(setup: Setup, raw: list[dict[str, Any]], since: int) -> Qual
             quality.attacks[label].add(str(item["attack_id"]))
             if stopped:
                 quality.attacks_stopped[label].add(str(item["attack_id"]))
-    for delay in ring_delays(raw, codes_by_event):
+    for flagged, stopped in ring_delays(raw, codes_by_event):
         quality.rings += 1
-        if delay is not None:
-            quality.ring_delays.append(delay)
-            quality.rings_in_time += delay < RING_WINDOW
+        if flagged is not None:
+            quality.ring_delays.append(flagged)
+            quality.rings_in_time += flagged < RING_WINDOW
+        quality.rings_stopped_in_time += stopped is not None and stopped < RING_WINDOW
     return quality
 
 
 def ring_delays(
-    raw: list[dict[str, Any]], codes: dict[str, tuple[str, ...]]
-) -> Iterable[int | None]:
-    """Per ring: how many of its own events after it formed passed before a graph flag."""
+    raw: list[dict[str, Any]], codes: dict[str, tuple[str, ...] | None]
+) -> Iterable[tuple[int | None, int | None]]:
+    """Per ring (an attack whose accounts come to share devices or phones, three or more
+    linked), from the event that linked the third account: (a) how many of the attack's
+    events (victims' payments into the ring included) passed before one was stopped with a
+    graph reason; (b) how many of the ring accounts' own events passed before one of them
+    was stopped for any reason. None: never."""
     by_attack: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in raw:
-        if item["label"] in ("mule_ring", "application_fraud"):
+        if item["label"] != LEGIT:
             by_attack[str(item["attack_id"])].append(item)
     for events in by_attack.values():
         formed = _formed_at(events)
         if formed is None:
             continue
-        delay = next(
-            (
-                offset
-                for offset, item in enumerate(events[formed:])
-                if RING_CODES & set(codes.get(str(item["event_id"]), ()))
-            ),
-            None,
-        )
-        yield delay
+        index, ring = formed
+        after = [codes.get(str(item["event_id"])) for item in events[index:]]
+        own = [
+            codes.get(str(item["event_id"])) for item in events[index:] if item["user_id"] in ring
+        ]
+        flagged = next((n for n, c in enumerate(after) if c and RING_CODES & set(c)), None)
+        stopped = next((n for n, c in enumerate(own) if c is not None), None)
+        yield flagged, stopped
 
 
-def _formed_at(events: list[dict[str, Any]]) -> int | None:
-    """Index of the event at which three of the attack's accounts first become linked."""
+def _formed_at(events: list[dict[str, Any]]) -> tuple[int, frozenset[str]] | None:
+    """The index of the event at which three of the attack's accounts first become linked
+    (shared device or phone), and those accounts."""
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -170,8 +189,11 @@ def _formed_at(events: list[dict[str, Any]]) -> int | None:
             if item.get(key):
                 parent[find(prefix + str(item[key]))] = find(account)
         groups = Counter(find(node) for node in parent if node.startswith("u:"))
-        if groups and max(groups.values()) >= 3:
-            return index
+        if groups:
+            root, size = groups.most_common(1)[0]
+            if size >= 3:
+                ring = frozenset(n[2:] for n in parent if n.startswith("u:") and find(n) == root)
+                return index, ring
     return None
 
 
@@ -210,6 +232,77 @@ def measure_latency(
             summary[name].append(ordered[min(len(ordered) - 1, int(len(ordered) * q))] / 1e6)
         summary["max"].append(ordered[-1] / 1e6)
     return {name: statistics.median(values) for name, values in summary.items()}
+
+
+@dataclass
+class Shared:
+    """Deciding with the velocity counters in Redis, beside the in-process store."""
+
+    events: int
+    rates: dict[str, float]
+    p50_ms: dict[str, float]
+    p99_ms: dict[str, float]
+    differing: int
+    """Decisions that differ from the in-process store's (the buckets' approximation)."""
+
+
+def measure_redis(raw: list[dict[str, Any]]) -> Shared | None:
+    """The same events decided with the in-process store and with Redis, from empty."""
+    try:
+        store = RedisVelocityStore.from_url(REDIS_URL, prefix=f"anxin:bench:{os.getpid()}:")
+        store.client.ping()
+    except (redis.RedisError, ValueError):
+        return None
+    events = [parse_event(item) for item in raw]
+    rates: dict[str, float] = {}
+    p50: dict[str, float] = {}
+    p99: dict[str, float] = {}
+    decisions: dict[str, list[str]] = {}
+    try:
+        for name, velocity in (("in-process", None), ("Redis", store)):
+            engine = RiskEngine(shipped_rules(), load_model(), state=FeatureState(velocity))
+            times: list[int] = []
+            mine: list[str] = []
+            started = time.perf_counter()
+            for event in events:
+                begun = time.perf_counter_ns()
+                mine.append(engine.decide(event).decision)
+                times.append(time.perf_counter_ns() - begun)
+            rates[name] = len(events) / (time.perf_counter() - started)
+            times.sort()
+            p50[name] = times[len(times) // 2] / 1e6
+            p99[name] = times[int(len(times) * 0.99)] / 1e6
+            decisions[name] = mine
+    finally:
+        store.clear()
+        store.close()
+    differing = sum(
+        a != b for a, b in zip(decisions["in-process"], decisions["Redis"], strict=True)
+    )
+    return Shared(len(events), rates, p50, p99, differing)
+
+
+def measure_http(runs: int, count: int) -> tuple[Figure, Figure] | str:
+    """HTTP P2P payments (`benchmarks/payments.py`'s harness, SQLite) with the risk engine
+    off and on (`ANXIN_RISK_ENGINE`), interleaved run by run; a string says why not."""
+    off, on = Figure("sqlite", "risk engine off"), Figure("sqlite", "risk engine on")
+    rng = random.Random(11)
+    try:
+        for attempt in range(runs):
+            for figure, enabled in ((off, "false"), (on, "true")):
+                console.print(f"HTTP P2P, {figure.scenario}, run {attempt + 1} of {runs}")
+                with fresh_database("sqlite") as url, tempfile.TemporaryDirectory() as data:
+                    os.environ["ANXIN_RISK_ENGINE"] = enabled
+                    try:
+                        world = seed(url, Path(data))
+                        with anxin_server(url) as port:
+                            calls = p2p_calls(world, count, "alias", rng)
+                            http_load(port, calls, 201, figure)
+                    finally:
+                        del os.environ["ANXIN_RISK_ENGINE"]
+    except (RuntimeError, OSError) as exc:
+        return f"not measured: {exc}"
+    return off, on
 
 
 def measure_logged(url: str, payload: bytes, events: int) -> tuple[float, bool]:
@@ -309,6 +402,9 @@ def main() -> None:
     sample = payload if quick else b"".join(payload.splitlines(keepends=True)[:40_000])
     sample_events = sample.count(b"\n")
     logged = logging_rates(sample, sample_events)
+    console.print("decisions with the velocity counters in Redis")
+    shared = measure_redis(raw[: 5_000 if quick else 20_000])
+    http = measure_http(1 if quick else 3, 800 if quick else 3000)
 
     reproducible: bool | None = None
     if not quick:
@@ -326,6 +422,8 @@ def main() -> None:
         history_size,
         logged,
         sample_events,
+        shared,
+        http,
         reproducible,
         command.strip(),
         load,
@@ -344,6 +442,8 @@ def report(
     history: int,
     logged: list[tuple[str, float, bool]],
     logged_events: int,
+    shared: Shared | None,
+    http: tuple[Figure, Figure] | str,
     reproducible: bool | None,
     command: str,
     load: tuple[float, float, float],
@@ -396,6 +496,16 @@ def report(
         + " |"
     )
     lines.append(
+        f"| rings stopped (any reason) within {RING_WINDOW} events of forming | "
+        + " | ".join(
+            f"{q.rings_stopped_in_time}/{q.rings} ({q.rings_stopped_in_time / q.rings:.0%})"
+            if q.rings
+            else "-"
+            for q in (qualities[s.name] for s in SETUPS)
+        )
+        + " |"
+    )
+    lines.append(
         "| (legit friction during the warm-up, from an empty state) | "
         + " | ".join(
             f"{q.cold_stopped / q.cold:.1%}" if q.cold else "-"
@@ -432,6 +542,47 @@ def report(
             f"batches of 1,000 ({backend}): {rate:,.0f} events/s; chain verified: "
             f"{'yes' if ok else 'NO'}."
         )
+    lines.append("")
+    if shared is None:
+        lines.append(f"Redis velocity store: not measured (no Redis at {REDIS_URL}).")
+    else:
+        lines += [
+            f"Velocity counters in Redis (`ANXIN_REDIS_URL`; one Lua script round trip per "
+            f"event) against in-process, the first {shared.events:,} held-out events decided "
+            "from an empty state, one at a time:",
+            "",
+            "| velocity store | decisions/s | vs in-process | p50 ms | p99 ms |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        base_rate = shared.rates["in-process"]
+        for name, rate in shared.rates.items():
+            lines.append(
+                f"| {name} | {rate:,.0f} | {rate / base_rate:.2f}× "
+                f"| {shared.p50_ms[name]:.3f} | {shared.p99_ms[name]:.3f} |"
+            )
+        lines += [
+            "",
+            f"Decisions that differ because Redis counts in time buckets: {shared.differing:,} "
+            f"of {shared.events:,}.",
+        ]
+    lines.append("")
+    if isinstance(http, str):
+        lines.append(f"HTTP P2P payments with the risk engine on and off: {http}")
+    else:
+        off, on = http
+        lines += [
+            "HTTP P2P payments end to end (`benchmarks/payments.py`'s harness: 8 keep-alive "
+            "clients, SQLite, payment to a contact alias), the risk engine off "
+            f"(`ANXIN_RISK_ENGINE=false`) and on, interleaved, medians of {len(on.tps)} runs:",
+            "",
+            "| P2P payment | payments/s | vs off | p50 / p99 ms |",
+            "|---|---:|---:|---:|",
+        ]
+        for figure in (off, on):
+            lines.append(
+                f"| {figure.scenario} | {figure.median_tps:,.0f} "
+                f"| {figure.median_tps / off.median_tps:.2f}× | {figure.latency()} |"
+            )
     if reproducible is not None:
         lines += [
             "",

@@ -60,6 +60,35 @@ def test_windows_match_brute_force(raw: list[tuple[int, str, int]]) -> None:
         seen.append((ts, key, amount))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2 * 86400 * MICROS),
+            st.sampled_from(["a", "b", None]),
+            st.sampled_from(["a", "b"]),
+            st.integers(0, 10_000),
+        ),
+        max_size=40,
+    )
+)
+def test_read_add_is_read_then_add_with_the_event_counted(
+    raw: list[tuple[int, str | None, str, int]],
+) -> None:
+    """The engine's one-step call answers as the two steps would, plus the event itself
+    under its keys (never under `also`, even when it is the same key)."""
+    one, two = MemoryVelocityStore(), MemoryVelocityStore()
+    for ts, key, also, cents in sorted(raw, key=lambda r: r[0]):
+        amount = Decimal(cents).scaleb(-2)
+        before = two.read([key, also], ts)
+        two.add([key], ts, amount)
+        mine = before[0] if key is None else (
+            before[0][0] + 1, before[0][1] + 1, before[0][2] + 1,
+            before[0][3] + amount, before[0][4] + amount, before[0][5] + amount,
+        )  # fmt: skip
+        assert one.read_add([key], ts, amount, "CNY", (also,)) == [mine, before[1]]
+
+
 def test_windows_stay_exact_when_old_entries_are_dropped_and_events_arrive_late() -> None:
     store = MemoryVelocityStore()
     seen: list[tuple[int, Decimal]] = []

@@ -22,8 +22,9 @@ from anxin.risk.model import LinearModel, vectorize
 from anxin.risk.rules import DECISIONS, RANK, LiveRules, RuleSet
 
 MODEL_REASONS: Final = 2
-_encode = json.JSONEncoder(ensure_ascii=False).encode
-"""One encoder for every event id: `json.dumps` with options builds a new one per call."""
+_encode: Final = json.encoder.encode_basestring
+"""An event id as a JSON string (what `json.dumps(id, ensure_ascii=False)` gives), without
+building an encoder or going through one."""
 
 
 class Verdict(NamedTuple):
@@ -159,7 +160,7 @@ class RiskEngine:
     def decide(self, event: Event) -> Verdict:
         """Judge the event on the state so far, then record it (with the decision taken)."""
         rules = self._fixed if self._fixed is not None else self.rules
-        features = self.state.extract(event)
+        features = self.state.extract(event, record=True)
         listed = self.lists.check(event) if self.lists.active else None
         verdict = judge(rules, features, self.model, listed)
         self.state.observe(event, features, verdict.decision)

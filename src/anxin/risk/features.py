@@ -18,12 +18,21 @@ from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
+from operator import sub
 from typing import Any, Final, Literal
 
 from anxin.risk.events import Event
 from anxin.risk.graph import NEUTRAL as NEUTRAL_GRAPH
 from anxin.risk.graph import NEVER_MINUTES, GraphState
-from anxin.risk.velocity import EMPTY, WINDOW_NAMES, ZERO, MemoryVelocityStore, VelocityStore
+from anxin.risk.velocity import (
+    EMPTY,
+    WINDOW_NAMES,
+    ZERO,
+    MemoryVelocityStore,
+    Stats,
+    VelocityStore,
+)
 
 Kind = Literal["bool", "int", "float", "money", "text"]
 Features = dict[str, Any]
@@ -128,6 +137,72 @@ def _catalogue() -> dict[str, FeatureSpec]:
 
 FEATURES: Final = _catalogue()
 NEVER_DAYS: Final = NEVER_MINUTES / 1440
+_TEMPLATE: Final[Features] = dict.fromkeys(
+    (
+        "type",
+        "amount",
+        "currency",
+        "hour_local",
+        "user_count_1m",
+        "user_count_1h",
+        "user_count_24h",
+        "user_amount_1m",
+        "user_amount_1h",
+        "user_amount_24h",
+        "device_count_1m",
+        "device_count_1h",
+        "device_count_24h",
+        "device_amount_1m",
+        "device_amount_1h",
+        "device_amount_24h",
+        "ip_count_1m",
+        "ip_count_1h",
+        "ip_count_24h",
+        "ip_amount_1m",
+        "ip_amount_1h",
+        "ip_amount_24h",
+        "payee_count_1m",
+        "payee_count_1h",
+        "payee_count_24h",
+        "payee_amount_1m",
+        "payee_amount_1h",
+        "payee_amount_24h",
+        "new_payees_1h",
+        "user_events",
+        "account_age_days",
+        "account_opened_days",
+        "user_payments",
+        "user_median_amount",
+        "amount_z",
+        "new_payee",
+        "payee_payments",
+        "payee_age_min",
+        "payee_age_days",
+        "payee_opened_days",
+        "new_device",
+        "device_age_min",
+        "device_accounts",
+        "new_ip",
+        "ip_age_min",
+        "new_place",
+        "km_from_last",
+        "travel_speed_kmh",
+        "minutes_since_last",
+        "hour_rarity",
+        "km_from_home",
+        "password_changed_min",
+        "inbound_amount_24h",
+        "device_blocks",
+        "ip_blocks",
+        "ip_block_rate",
+        "payee_blocks",
+        "minutes_since_user_block",
+        *NEUTRAL_GRAPH,
+    )
+)
+"""Every feature, in the order `extract` fills them. `extract` copies this and assigns each
+value: Python builds a dict literal of ~70 entries in chunks of 16 that are merged and
+resized, which costs twice as much as filling a copy whose key table is already in place."""
 
 
 class _Amounts:
@@ -164,7 +239,7 @@ class _Amounts:
         if n < 2 * MAD_EVERY or self.stale >= MAD_EVERY:
             self.stale = 0
             centre = float(self.median)
-            deviations = sorted([abs(x - centre) for x in floats])
+            deviations = sorted(map(abs, map(sub, floats, repeat(centre))))  # C loops
             self.mad = deviations[mid] if n % 2 else (deviations[mid - 1] + deviations[mid]) / 2
 
     def z(self, amount: Decimal) -> float:
@@ -262,29 +337,38 @@ class FeatureState:
         self._ip_blocks: dict[str, int] = {}
         self._ip_events: dict[str, int] = {}
         self._payee_blocks: dict[str, int] = {}
-        self._keys: tuple[Event, list[str | None]] | None = None
-        """The last event's velocity keys, so `observe` need not build them again."""
+        self._recorded: Event | None = None
+        """The event whose velocity `extract` already recorded."""
 
-    def extract(self, event: Event) -> Features:  # noqa: PLR0915 (one flat hot-path function)
-        """The event's features; reads the state, records nothing."""
-        ts, ip = event.ts, event.ip
+    def extract(self, event: Event, *, record: bool = False) -> Features:  # noqa: PLR0915
+        """The event's features; reads the state, records nothing.
+
+        With `record`, the event's velocity is recorded in the same step as it is read (one
+        round trip to a Redis store), and `observe` then leaves it out: what the engine does.
+        (One flat function: it is the hot path.)
+        """
+        _, kind, ts, user_id, device, ip, _, lon, money, payee, _, changed = event
         has_ip = ip is not None
-        user = self._users.get(event.user_id)
-        money = event.amount
+        user = self._users.get(user_id)
         amount = money.amount if money is not None else ZERO
         currency = money.currency if money is not None else ""
-        inbound = (
-            self.velocity.read(["p|" + event.user_id + "|payment|" + currency], ts)[0]
-            if money is not None
-            else EMPTY
-        )
         keys = _velocity_keys(event, currency)
-        self._keys = (event, keys)
-        u, d, i, p = self.velocity.read(keys, ts)
+        # What this account received: the windows of its own payee key, read beside its keys.
+        also = ("p|" + user_id + "|payment|" + currency,) if money is not None else ()
+        if record:  # the windows with this event counted
+            windows = self.velocity.read_add(keys, ts, amount, currency, also)
+            self._recorded = event
+        else:
+            windows = _counted(self.velocity.read([*keys, *also], ts, currency), keys, amount)
+        u, d, i, p = windows[0], windows[1], windows[2], windows[3]
+        inbound = windows[4] if also else EMPTY
+        if keys[3] is None:  # not a payment: no payee key, the "window" is this event alone
+            n = int(payee is not None)
+            p = (n, n, n, amount, amount, amount)
 
-        lon = event.lon if event.lon is not None else (user.last_lon if user else None)
+        if lon is None and user is not None:
+            lon = user.last_lon
         hour = local_hour(ts, lon)
-        device, payee = event.device_id, event.payee_id
         if user is None:
             user_events, age_days, since_last, rarity = 0, 0.0, NEVER_MINUTES, 0.0
             new_device, new_ip, new_place, new_payee = (
@@ -330,11 +414,12 @@ class FeatureState:
             history = user.amounts.get(currency)
             password_at, last_block = user.password_changed_at, user.last_block
             new_payees = 0
-            if user.new_payee_times:
-                hour_ago = ts - HOUR
-                new_payees = sum(1 for at in user.new_payee_times if at > hour_ago)
-        if event.password_changed_at is not None:
-            password_at = event.password_changed_at
+            hour_ago = ts - HOUR
+            for at in user.new_payee_times:  # a handful at most: no generator frame
+                if at > hour_ago:
+                    new_payees += 1
+        if changed is not None:
+            password_at = changed
         new_payee = new_payee and payee is not None
         if history is not None and history.recent:
             user_payments, median, z = len(history.recent), history.median, history.z(amount)
@@ -343,82 +428,85 @@ class FeatureState:
 
         ip_blocks = self._ip_blocks.get(ip, 0) if ip is not None else 0
         first_paid = self._first_seen.get(payee) if payee is not None else None
-        opened = ts if event.type == "application" else self._opened.get(event.user_id)
+        opened = ts if kind == "application" else self._opened.get(user_id)
         payee_opened = self._opened.get(payee) if payee is not None else None
         never_paid = 0.0 if payee is not None else NEVER_DAYS
         sharing = self._device_users.get(device) if device is not None else None
-        features: Features = {
-            "type": event.type,
-            "amount": amount,
-            "currency": currency,
-            "hour_local": hour,
-            "user_count_1m": u[0] + 1,
-            "user_count_1h": u[1] + 1,
-            "user_count_24h": u[2] + 1,
-            "user_amount_1m": u[3] + amount,
-            "user_amount_1h": u[4] + amount,
-            "user_amount_24h": u[5] + amount,
-            "device_count_1m": d[0] + (device is not None),
-            "device_count_1h": d[1] + (device is not None),
-            "device_count_24h": d[2] + (device is not None),
-            "device_amount_1m": d[3] + amount if device is not None else ZERO,
-            "device_amount_1h": d[4] + amount if device is not None else ZERO,
-            "device_amount_24h": d[5] + amount if device is not None else ZERO,
-            "ip_count_1m": i[0] + has_ip,
-            "ip_count_1h": i[1] + has_ip,
-            "ip_count_24h": i[2] + has_ip,
-            "ip_amount_1m": i[3] + amount if has_ip else ZERO,
-            "ip_amount_1h": i[4] + amount if has_ip else ZERO,
-            "ip_amount_24h": i[5] + amount if has_ip else ZERO,
-            "payee_count_1m": p[0] + (payee is not None),
-            "payee_count_1h": p[1] + (payee is not None),
-            "payee_count_24h": p[2] + (payee is not None),
-            "payee_amount_1m": p[3] + amount,
-            "payee_amount_1h": p[4] + amount,
-            "payee_amount_24h": p[5] + amount,
-            "new_payees_1h": new_payees + new_payee,
-            "user_events": user_events,
-            "account_age_days": age_days,
-            "account_opened_days": (ts - opened) / DAY if opened is not None else NEVER_DAYS,
-            "user_payments": user_payments,
-            "user_median_amount": median,
-            "amount_z": z,
-            "new_payee": new_payee,
-            "payee_payments": payee_payments,
-            "payee_age_min": payee_age,
-            "payee_age_days": (ts - first_paid) / DAY if first_paid is not None else never_paid,
-            "payee_opened_days": (ts - payee_opened) / DAY
-            if payee_opened is not None
-            else NEVER_DAYS,
-            "new_device": new_device,
-            "device_age_min": device_age,
-            "device_accounts": (len(sharing) + (event.user_id not in sharing))
+        features = _TEMPLATE.copy()  # see _TEMPLATE: a literal this size costs twice as much
+        features["type"] = kind
+        features["amount"] = amount
+        features["currency"] = currency
+        features["hour_local"] = hour
+        features["user_count_1m"] = u[0]
+        features["user_count_1h"] = u[1]
+        features["user_count_24h"] = u[2]
+        features["user_amount_1m"] = u[3]
+        features["user_amount_1h"] = u[4]
+        features["user_amount_24h"] = u[5]
+        features["device_count_1m"] = d[0]
+        features["device_count_1h"] = d[1]
+        features["device_count_24h"] = d[2]
+        features["device_amount_1m"] = d[3]
+        features["device_amount_1h"] = d[4]
+        features["device_amount_24h"] = d[5]
+        features["ip_count_1m"] = i[0]
+        features["ip_count_1h"] = i[1]
+        features["ip_count_24h"] = i[2]
+        features["ip_amount_1m"] = i[3]
+        features["ip_amount_1h"] = i[4]
+        features["ip_amount_24h"] = i[5]
+        features["payee_count_1m"] = p[0]
+        features["payee_count_1h"] = p[1]
+        features["payee_count_24h"] = p[2]
+        features["payee_amount_1m"] = p[3]
+        features["payee_amount_1h"] = p[4]
+        features["payee_amount_24h"] = p[5]
+        features["new_payees_1h"] = new_payees + new_payee
+        features["user_events"] = user_events
+        features["account_age_days"] = age_days
+        features["account_opened_days"] = (ts - opened) / DAY if opened is not None else NEVER_DAYS
+        features["user_payments"] = user_payments
+        features["user_median_amount"] = median
+        features["amount_z"] = z
+        features["new_payee"] = new_payee
+        features["payee_payments"] = payee_payments
+        features["payee_age_min"] = payee_age
+        features["payee_age_days"] = (
+            (ts - first_paid) / DAY if first_paid is not None else never_paid
+        )
+        features["payee_opened_days"] = (
+            (ts - payee_opened) / DAY if payee_opened is not None else NEVER_DAYS
+        )
+        features["new_device"] = new_device
+        features["device_age_min"] = device_age
+        features["device_accounts"] = (
+            (len(sharing) + (user_id not in sharing))
             if sharing is not None
             else 1
             if device is not None
-            else 0,
-            "new_ip": new_ip,
-            "ip_age_min": ip_age,
-            "new_place": new_place,
-            "km_from_last": km,
-            "travel_speed_kmh": speed,
-            "minutes_since_last": since_last,
-            "hour_rarity": rarity,
-            "km_from_home": from_home,
-            "password_changed_min": max(0.0, (ts - password_at) / MINUTE)
-            if password_at is not None
-            else NEVER_MINUTES,
-            "inbound_amount_24h": inbound[5],
-            "device_blocks": self._device_blocks.get(device, 0) if device is not None else 0,
-            "ip_blocks": ip_blocks,
-            "ip_block_rate": ip_blocks / self._ip_events[ip]
-            if ip_blocks and ip is not None
-            else 0.0,
-            "payee_blocks": self._payee_blocks.get(payee, 0) if payee is not None else 0,
-            "minutes_since_user_block": (ts - last_block) / MINUTE
-            if last_block is not None
-            else NEVER_MINUTES,
-        }
+            else 0
+        )
+        features["new_ip"] = new_ip
+        features["ip_age_min"] = ip_age
+        features["new_place"] = new_place
+        features["km_from_last"] = km
+        features["travel_speed_kmh"] = speed
+        features["minutes_since_last"] = since_last
+        features["hour_rarity"] = rarity
+        features["km_from_home"] = from_home
+        features["password_changed_min"] = (
+            max(0.0, (ts - password_at) / MINUTE) if password_at is not None else NEVER_MINUTES
+        )
+        features["inbound_amount_24h"] = inbound[5]
+        features["device_blocks"] = self._device_blocks.get(device, 0) if device is not None else 0
+        features["ip_blocks"] = ip_blocks
+        features["ip_block_rate"] = (
+            ip_blocks / self._ip_events[ip] if ip_blocks and ip is not None else 0.0
+        )
+        features["payee_blocks"] = self._payee_blocks.get(payee, 0) if payee is not None else 0
+        features["minutes_since_user_block"] = (
+            (ts - last_block) / MINUTE if last_block is not None else NEVER_MINUTES
+        )
         if self.graph is None:
             features.update(NEUTRAL_GRAPH)
         else:
@@ -427,22 +515,20 @@ class FeatureState:
 
     def observe(self, event: Event, features: Features, decision: str) -> None:  # noqa: PLR0915
         """Record the event (and the decision taken on it) into the state."""
-        ts = event.ts
-        money = event.amount
+        # One unpacking instead of ~30 attribute lookups on the NamedTuple.
+        _, kind, ts, user_id, device, ip, lat, lon, money, payee, _, changed = event
         amount = money.amount if money is not None else ZERO
-        if self._keys is not None and self._keys[0] is event:
-            keys = self._keys[1]
-        else:
-            keys = _velocity_keys(event, money.currency if money is not None else "")
-        self.velocity.add(keys, ts, amount)
-        user = self._users.get(event.user_id)
+        if self._recorded is not event:
+            currency = money.currency if money is not None else ""
+            self.velocity.add(_velocity_keys(event, currency), ts, amount, currency)
+        user = self._users.get(user_id)
         if user is None:
-            user = self._users[event.user_id] = _User(ts)
-            self._first_seen.setdefault(event.user_id, ts)
-        if event.payee_id is not None:
-            self._first_seen.setdefault(event.payee_id, ts)
-        if event.type == "application":
-            self._opened.setdefault(event.user_id, ts)
+            user = self._users[user_id] = _User(ts)
+            self._first_seen.setdefault(user_id, ts)
+        if payee is not None:
+            self._first_seen.setdefault(payee, ts)
+        if kind == "application":
+            self._opened.setdefault(user_id, ts)
         user.events += 1
         user.last_ts = ts
         if features["new_payee"]:
@@ -455,26 +541,26 @@ class FeatureState:
             user.hours[recent.popleft()[1]] += 1
             user.hours_total += 1
         recent.append((ts, features["hour_local"]))
-        if event.device_id is not None and event.device_id not in user.devices:
-            user.devices[event.device_id] = ts
-            self._device_users.setdefault(event.device_id, set()).add(event.user_id)
-        if event.ip is not None:
-            self._ip_events[event.ip] = self._ip_events.get(event.ip, 0) + 1
+        if device is not None and device not in user.devices:
+            user.devices[device] = ts
+            self._device_users.setdefault(device, set()).add(user_id)
+        if ip is not None:
+            self._ip_events[ip] = self._ip_events.get(ip, 0) + 1
             ips = user.ips  # most recently used last, so the oldest is evicted first
-            ips[event.ip] = ips.pop(event.ip, ts)
+            ips[ip] = ips.pop(ip, ts)
             if len(ips) > KNOWN_IPS:
                 del ips[next(iter(ips))]
-        if event.lat is not None and event.lon is not None:
-            user.last_lat, user.last_lon, user.last_located = event.lat, event.lon, ts
-            cell = (round(event.lat), round(event.lon))
+        if lat is not None and lon is not None:
+            user.last_lat, user.last_lon, user.last_located = lat, lon, ts
+            cell = (round(lat), round(lon))
             count = user.cells[cell] = user.cells.get(cell, 0) + 1
             if count > user.home_count:
-                user.home, user.home_count = (event.lat, event.lon), count
-        if event.password_changed_at is not None:
-            user.password_changed_at = event.password_changed_at
-        if money is not None and event.payee_id is not None:
-            first, count = user.payees.get(event.payee_id, (ts, 0))
-            user.payees[event.payee_id] = (first, count + 1)
+                user.home, user.home_count = (lat, lon), count
+        if changed is not None:
+            user.password_changed_at = changed
+        if money is not None and payee is not None:
+            first, count = user.payees.get(payee, (ts, 0))
+            user.payees[payee] = (first, count + 1)
             history = user.amounts.get(money.currency)
             if history is None:
                 history = user.amounts[money.currency] = _Amounts()
@@ -484,12 +570,24 @@ class FeatureState:
         if decision == "block":
             user.last_block = ts
             for counter, key in (
-                (self._device_blocks, event.device_id),
-                (self._ip_blocks, event.ip),
-                (self._payee_blocks, event.payee_id),
+                (self._device_blocks, device),
+                (self._ip_blocks, ip),
+                (self._payee_blocks, payee),
             ):
                 if key is not None:
                     counter[key] = counter.get(key, 0) + 1
+
+
+def _counted(windows: list[Stats], keys: list[str | None], amount: Decimal) -> list[Stats]:
+    """Windows read without the event, with it counted under its keys (as `read_add` gives
+    them); those past `keys` (`also`) stay as read."""
+    out = [
+        (w[0] + 1, w[1] + 1, w[2] + 1, w[3] + amount, w[4] + amount, w[5] + amount)
+        if key is not None
+        else w
+        for w, key in zip(windows, keys, strict=False)
+    ]
+    return out + windows[len(keys) :]
 
 
 def _velocity_keys(event: Event, currency: str) -> list[str | None]:
@@ -521,5 +619,11 @@ def _travel(user: _User, event: Event) -> tuple[float, float, bool, float]:
     km = distance_km(user.last_lat, user.last_lon, lat, lon)
     hours = max(event.ts - user.last_located, MINUTE) / (3600 * MICROS)
     new_place = (round(lat), round(lon)) not in user.cells
-    home = distance_km(user.home[0], user.home[1], lat, lon) if user.home else 0.0
-    return km, min(km / hours, 50_000.0), new_place, home
+    home = user.home
+    if home is None:
+        from_home = 0.0
+    elif home[0] is user.last_lat and home[1] is user.last_lon:
+        from_home = km  # home is where the last event was (the usual case): same distance
+    else:
+        from_home = distance_km(home[0], home[1], lat, lon)
+    return km, min(km / hours, 50_000.0), new_place, from_home

@@ -67,9 +67,12 @@ class GraphState:
         self._ip_accounts: dict[str, OrderedDict[str, int]] = {}
         self._payee_senders: dict[str, OrderedDict[str, int]] = {}
         self.flagged: frozenset[str] = frozenset()
-        self._nodes: tuple[Event | None, str, str | None, str | None] = (None, "", None, None)
-        """The last read event's node keys: `observe` reuses the very string objects, whose
-        hashes Python has cached, instead of building and hashing them again."""
+        self._nodes: tuple[Event | None, str, str | None, str | None, bool] = (
+            None, "", None, None, False,
+        )  # fmt: skip
+        """The last read event's node keys, and whether they all exist in one component
+        already (the usual case: a known account on its known phone, with nothing to
+        join). `observe` reuses the very string objects, whose hashes Python has cached."""
 
     # -- union-find ---------------------------------------------------------------------
 
@@ -119,18 +122,19 @@ class GraphState:
         One method rather than one per feature: it runs on every event, and the component
         lookups are shared between features.
         """
-        ts, user, device, payee = event.ts, event.user_id, event.device_id, event.payee_id
+        _, kind, ts, user, device, ip, _, _, _, payee, phone, _ = event
         parent, find = self._parent, self._find
         roots: list[str] = []
         accounts = devices = 0
         user_node = "u:" + user
         device_node = "d:" + device if device else None
-        phone_node = "h:" + event.phone if event.phone else None
-        self._nodes = (event, user_node, device_node, phone_node)
+        phone_node = "h:" + phone if phone else None
+        known = True
         if user_node in parent:
             roots.append(find(user_node))
         else:  # a node this event creates
             accounts = 1
+            known = False
         if device_node is not None:
             if device_node in parent:
                 root = find(device_node)
@@ -138,14 +142,19 @@ class GraphState:
                     roots.append(root)
             else:
                 devices = 1
-        if phone_node is not None and phone_node in parent:
-            root = find(phone_node)
-            if root not in roots:
-                roots.append(root)
+                known = False
+        if phone_node is not None:
+            if phone_node in parent:
+                root = find(phone_node)
+                if root not in roots:
+                    roots.append(root)
+            else:
+                known = False
+        self._nodes = (event, user_node, device_node, phone_node, known and len(roots) == 1)
         for root in roots:
             accounts += self._accounts[root]
             devices += self._devices[root]
-        applications = int(event.type == "application")
+        applications = int(kind == "application")
         cutoff = ts - HOUR
         for root in roots:
             apps = self._applications.get(root)
@@ -159,7 +168,6 @@ class GraphState:
         out["linked_applications_1h"] = applications
 
         day_ago = ts - DAY
-        ip = event.ip
         recent = self._ip_accounts.get(ip) if ip else None
         if recent is None:
             out["ip_accounts_24h"] = 1 if ip else 0
@@ -206,26 +214,30 @@ class GraphState:
 
     def observe(self, event: Event) -> None:
         """Record the event's links; O(1) amortised."""
-        seen, user_node, device_node, phone_node = self._nodes
+        _, kind, ts, user_id, device_id, ip, _, _, _, payee_id, phone, _ = event
+        seen, user_node, device_node, phone_node, joined = self._nodes
         if seen is not event:
-            user_node = "u:" + event.user_id
-            device_node = "d:" + event.device_id if event.device_id else None
-            phone_node = "h:" + event.phone if event.phone else None
-        root = self._add(user_node, 1, 0)
-        if device_node is not None:
-            root = self._union(root, self._add(device_node, 0, 1))
-        if phone_node is not None:
-            root = self._union(root, self._add(phone_node, 0, 0))
-        if event.type == "application":
-            apps = self._applications.setdefault(root, [])
-            apps.append(event.ts)
-            cutoff = event.ts - HOUR
+            user_node = "u:" + user_id
+            device_node = "d:" + device_id if device_id else None
+            phone_node = "h:" + phone if phone else None
+            joined = False
+        root = ""
+        if not joined:  # a known account on its known device has nothing new to link
+            root = self._add(user_node, 1, 0)
+            if device_node is not None:
+                root = self._union(root, self._add(device_node, 0, 1))
+            if phone_node is not None:
+                root = self._union(root, self._add(phone_node, 0, 0))
+        if kind == "application":
+            apps = self._applications.setdefault(root or self._find(user_node), [])
+            apps.append(ts)
+            cutoff = ts - HOUR
             if apps[0] <= cutoff:
                 apps[:] = [at for at in apps if at > cutoff]
-        if event.ip:
-            _touch(self._ip_accounts, event.ip, event.user_id, event.ts)
-        if event.payee_id is not None:
-            _touch(self._payee_senders, event.payee_id, event.user_id, event.ts)
+        if ip:
+            _touch(self._ip_accounts, ip, user_id, ts)
+        if payee_id is not None:
+            _touch(self._payee_senders, payee_id, user_id, ts)
 
     def load_flags(self, report: GraphReport) -> None:
         """Expose a batch analysis's flagged accounts to the hot path (`batch_flagged`)."""

@@ -30,7 +30,7 @@ import yaml
 
 from anxin.core.errors import InvalidInput
 from anxin.risk.events import EVENT_TYPES
-from anxin.risk.expr import Condition, compile_condition
+from anxin.risk.expr import Condition, Fn, compile_condition
 from anxin.risk.features import FEATURES
 from anxin.risk.model import MODEL_INPUTS
 
@@ -104,6 +104,8 @@ class RuleSet:
     allow_above: float
     """1 - challenge threshold: an event with no matched rule whose 1 - score is above
     this is simply allowed (the engine's fast path)."""
+    checks: Mapping[str, tuple[tuple[Fn, Rule], ...]]
+    """`by_type` with each rule's compiled condition beside it, for `matches`."""
 
     @property
     def label(self) -> str:
@@ -112,9 +114,9 @@ class RuleSet:
     def matches(self, features: Mapping[str, Any]) -> list[Rule]:
         """The rules whose condition holds; a division by zero counts as no match."""
         hits: list[Rule] = []
-        for rule in self.by_type[features["type"]]:
+        for evaluate, rule in self.checks[features["type"]]:
             try:
-                if rule.condition.evaluate(features):
+                if evaluate(features):
                     hits.append(rule)
             except ZeroDivisionError:
                 continue
@@ -207,6 +209,7 @@ def _build(doc: Any, origin: str, digest: str, problems: list[str]) -> RuleSet |
         tuple(rules),
         by_type,
         1.0 - thresholds["challenge"],
+        {kind: tuple((r.condition.evaluate, r) for r in on) for kind, on in by_type.items()},
     )
 
 
