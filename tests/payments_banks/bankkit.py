@@ -13,7 +13,6 @@ from anxin.payments.banks.orders import settle_due
 from anxin.payments.banks.sandbox import SandboxBank, SandboxConfig
 
 PASSWORD = "long enough password"
-APPROVES = "6200 0000 0000 0062"  # sandbox test cards (see anxin.payments.banks.sandbox)
 DECLINES = "6200 0000 0000 0047"
 SILENT = "6200 0000 0000 0054"
 ORDINARY = "6222 0000 0000 0009"
@@ -47,18 +46,6 @@ def person(client: TestClient, username: str, display: str | None = None) -> dic
     assert client.post("/v1/users", json=body).status_code == 201
     token = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD})
     return {"Authorization": f"Bearer {token.json()['token']}"}
-
-
-def link_card(client: TestClient, headers: dict[str, str], number: str = APPROVES) -> str:
-    """Bind a card and answer the sandbox's micro-deposit from its hint."""
-    bound = client.post("/v1/cards", json={"number": number, "holder_name": "王小明"},
-                        headers=headers)  # fmt: skip
-    assert bound.status_code == 201, bound.text
-    hint = bound.json()["verification"]["sandbox_hint"]
-    verified = client.post(f"/v1/cards/{bound.json()['id']}/verify",
-                           json={"amount": hint.rsplit(" ", 1)[1]}, headers=headers)  # fmt: skip
-    assert verified.status_code == 200 and verified.json()["status"] == "verified"
-    return str(bound.json()["id"])
 
 
 def wallet(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from bankkit import (
-    APPROVES,
     DECLINES,
     ORDINARY,
     SILENT,
     bank_answers,
     key,
     ledger_ok,
-    link_card,
     person,
     steady_bank,
     wallet,
@@ -18,6 +16,7 @@ from bankkit import (
 from fastapi.testclient import TestClient
 
 from anxin.core.clock import ManualClock
+from cardkit import APPROVES, link_card
 
 
 def test_sign_up_link_card_top_up_pending_then_settled(

@@ -9,7 +9,6 @@ from bankkit import (
     fund,
     key,
     ledger_ok,
-    link_card,
     person,
     steady_bank,
     wallet,
@@ -17,6 +16,7 @@ from bankkit import (
 from fastapi.testclient import TestClient
 
 from anxin.core.clock import ManualClock
+from cardkit import link_card
 
 
 def quote(client: TestClient, headers: dict[str, str], card: str, amount: str) -> dict[str, str]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bankkit import PASSWORD, bank_answers, key, link_card, person, steady_bank, wallet
+from bankkit import PASSWORD, bank_answers, key, person, steady_bank, wallet
 from fastapi.testclient import TestClient
 
 from anxin.core.clock import ManualClock
 from anxin.payments.schedules.worker import run_due
+from cardkit import link_card
 
 
 def login(client: TestClient, username: str) -> dict[str, str]:

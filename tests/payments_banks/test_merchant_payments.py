@@ -14,7 +14,6 @@ from bankkit import (
     fund,
     key,
     ledger_ok,
-    link_card,
     person,
     services_of,
     steady_bank,
@@ -27,6 +26,7 @@ from anxin.core.clock import ManualClock
 from anxin.core.errors import InvalidInput
 from anxin.payments.merchants.cli import reconcile_command
 from anxin.payments.merchants.settlement import settle_day
+from cardkit import link_card
 
 DAY = date(2026, 11, 1)  # the tests start at 17:00 Beijing time on this day
 

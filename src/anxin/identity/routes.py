@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from anxin.core.clock import isoformat
@@ -88,11 +88,24 @@ def sign_up(body: SignUp, request: Request) -> dict[str, Any]:
     return user_json(user)
 
 
+DeviceId = Annotated[
+    str | None,
+    Header(alias="X-Device-Id", max_length=200, description="The app install's device id."),
+]
+
+
 @router.post("/v1/auth/login")
-def login(body: Login, request: Request) -> dict[str, Any]:
+def login(
+    body: Login,
+    request: Request,
+    device_id: DeviceId = None,
+    user_agent: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
     identity = identity_of(request)
     ip = request.client.host if request.client else "unknown"
-    token, user = identity.login(body.username, body.password, ip)
+    token, user = identity.login(
+        body.username, body.password, ip, device_id=device_id or None, user_agent=user_agent
+    )
     return {
         "token": token,
         "token_type": "bearer",
@@ -112,3 +125,17 @@ def logout(
 @router.get("/v1/me")
 def me(user: CurrentUser) -> dict[str, Any]:
     return user_json(user)
+
+
+@router.get("/v1/me/logins")
+def my_logins(
+    request: Request, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> dict[str, Any]:
+    """Recent login attempts on this account: when, from where, what happened."""
+    return {"logins": identity_of(request).recent_logins(user.id, limit)}
+
+
+@router.get("/v1/me/devices")
+def my_devices(request: Request, user: CurrentUser) -> dict[str, Any]:
+    """Devices that have logged in to this account."""
+    return {"devices": identity_of(request).devices(user.id)}

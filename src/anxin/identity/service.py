@@ -14,16 +14,24 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from anxin.core.clock import Clock, to_micros
+from anxin.core.clock import Clock, isoformat, to_micros
 from anxin.core.db import Database
-from anxin.core.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthenticated
+from anxin.core.errors import (
+    Conflict,
+    InvalidInput,
+    LoginRefused,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from anxin.core.ids import new_id
 from anxin.identity import tables as t
 
@@ -31,6 +39,8 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 _PHONE = re.compile(r"^\+?[0-9]{6,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _BAD_LOGIN = "wrong username or password"
+OK, BAD_PASSWORD, THROTTLED, BLOCKED = "ok", "bad_password", "throttled", "blocked"
+_RANK: Final = {"allow": 0, "challenge": 1, "review": 2, "block": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,27 @@ class User:
         )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """A login whose password was right, as the login hooks see it."""
+
+    user: User
+    at: datetime
+    ip: str
+    device_id: str | None
+    user_agent: str | None
+    password_changed_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginVerdict:
+    decision: str
+    reasons: tuple[dict[str, str], ...] = ()
+
+
+LoginHook = Callable[[LoginAttempt], LoginVerdict | None]
+
+
 class Identity:
     def __init__(
         self,
@@ -77,6 +108,9 @@ class Identity:
         self.hasher = hasher or PasswordHasher()
         # Other capabilities set a new user up here (payments opens the CNY wallet).
         self.on_register: list[Callable[[User], object]] = []
+        # Risk checks on a login whose password was right; the strictest verdict counts and
+        # a block refuses the login (identity itself knows nothing about risk).
+        self.on_login: list[LoginHook] = []
         self._dummy_hash = self.hasher.hash(secrets.token_hex(8))
 
     # -- users --------------------------------------------------------------------------
@@ -148,24 +182,63 @@ class Identity:
 
     # -- login --------------------------------------------------------------------------
 
-    def login(self, username: str, password: str, ip: str) -> tuple[str, User]:
-        """Check the password and issue a token; throttled per account and per IP."""
+    def login(
+        self,
+        username: str,
+        password: str,
+        ip: str,
+        *,
+        device_id: str | None = None,
+        user_agent: str | None = None,
+    ) -> tuple[str, User]:
+        """Check the password, ask the login hooks, issue a token; throttled per account and
+        per IP. Every attempt, whatever its outcome, is kept in the login history."""
         # A name that could never have been registered is still a failed attempt, recorded
         # under a length the table can hold.
         username = username.lower()[:64]
         now = to_micros(self.clock.now())
-        self._check_throttle(username, ip, now)
+        attempt = {"username": username, "at": now, "ip": ip[:45], "device_id": device_id,
+                   "user_agent": (user_agent or None) and user_agent[:300]}  # fmt: skip
+        try:
+            self._check_throttle(username, ip, now)
+        except RateLimited:  # kept under the account too: someone may be guessing its password
+            with self.db.read() as conn:
+                user_id = conn.execute(
+                    select(t.users.c.id).where(t.users.c.username == username)
+                ).scalar_one_or_none()
+            self._record({**attempt, "user_id": user_id}, None, THROTTLED)
+            raise
         with self.db.read() as conn:
             row = conn.execute(select(t.users).where(t.users.c.username == username)).first()
         if row is None or not self._password_ok(row.password_hash, password):
             with self.db.write() as conn:
                 conn.execute(insert(t.login_failures), {"username": username, "ip": ip, "at": now})
+                conn.execute(insert(t.login_events), {
+                    **attempt, "user_id": row.id if row is not None else None,
+                    "outcome": BAD_PASSWORD, "decision": None,
+                })  # fmt: skip
             raise Unauthenticated(_BAD_LOGIN)
         user = User.from_row(row)
+        # The password set at sign-up is not a change of password (a signal of takeover).
+        changed = row.password_changed_at if row.password_changed_at > user.created_at else None
+        verdict = self._judge(
+            LoginAttempt(user, self.clock.now(), ip, device_id, user_agent, changed)
+        )
+        decision = verdict.decision if verdict is not None else None
+        if verdict is not None and verdict.decision == "block":
+            self._record({**attempt, "user_id": user.id}, decision, BLOCKED)
+            raise LoginRefused(
+                "this login looks unsafe and was refused; if it is you, contact support",
+                reasons=list(verdict.reasons),
+            )
         expires = now + self.token_ttl_seconds * 1_000_000
         token_id = secrets.token_urlsafe(24)
         with self.db.write() as conn:
             conn.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
+            conn.execute(
+                insert(t.login_events),
+                {**attempt, "user_id": user.id, "outcome": OK, "decision": decision},
+            )
             conn.execute(
                 insert(t.tokens),
                 {
@@ -177,6 +250,67 @@ class Identity:
                 },
             )
         return self._sign(f"{token_id}:{expires}"), user
+
+    def check_password(self, user_id: str, password: str) -> bool:
+        """Whether `password` is the user's (asked again before sensitive changes)."""
+        with self.db.read() as conn:
+            stored = conn.execute(
+                select(t.users.c.password_hash).where(t.users.c.id == user_id)
+            ).scalar_one_or_none()
+        return self._password_ok(stored, password)
+
+    def _judge(self, attempt: LoginAttempt) -> LoginVerdict | None:
+        strictest: LoginVerdict | None = None
+        for hook in self.on_login:
+            verdict = hook(attempt)
+            if verdict is not None and (
+                strictest is None or _RANK[verdict.decision] > _RANK[strictest.decision]
+            ):
+                strictest = verdict
+        return strictest
+
+    def _record(self, attempt: dict[str, Any], decision: str | None, outcome: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                insert(t.login_events), {**attempt, "outcome": outcome, "decision": decision}
+            )
+
+    def recent_logins(self, user_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The user's latest login attempts (their own history page), newest first."""
+        e = t.login_events.c
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(t.login_events)
+                .where(e.user_id == user_id)
+                .order_by(e.at.desc(), e.id.desc())
+                .limit(limit)
+            ).all()
+        return [
+            {
+                "at": isoformat(row.at), "ip": row.ip, "device_id": row.device_id,
+                "user_agent": row.user_agent, "outcome": row.outcome, "risk": row.decision,
+            }
+            for row in rows
+        ]  # fmt: skip
+
+    def devices(self, user_id: str) -> list[dict[str, Any]]:
+        """Devices that logged in to this account: first and last seen, last IP and agent."""
+        e = t.login_events.c
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(t.login_events)
+                .where(e.user_id == user_id, e.outcome == OK, e.device_id.is_not(None))
+                .order_by(e.at, e.id)
+            ).all()
+        seen: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            device = seen.setdefault(
+                row.device_id,
+                {"device_id": row.device_id, "first_seen": isoformat(row.at), "logins": 0},
+            )
+            device.update(last_seen=isoformat(row.at), last_ip=row.ip, user_agent=row.user_agent)
+            device["logins"] += 1
+        return sorted(seen.values(), key=lambda d: d["last_seen"], reverse=True)
 
     def _password_ok(self, stored: str | None, password: str) -> bool:
         try:

@@ -1,4 +1,5 @@
-"""Identity tables: users, issued tokens (so they can be revoked), failed logins."""
+"""Identity tables: users, issued tokens (so they can be revoked), failed logins, and the
+history of every login attempt (devices, places, outcomes)."""
 
 from __future__ import annotations
 
@@ -40,4 +41,19 @@ login_failures = Table(
     Column("at", BigInteger, nullable=False),
     Index("ix_login_failures_username_at", "username", "at"),
     Index("ix_login_failures_ip_at", "ip", "at"),
+)
+
+login_events = Table(
+    "login_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(26), nullable=True),
+    Column("username", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("ip", String(45), nullable=True),
+    Column("device_id", String(200), nullable=True),
+    Column("user_agent", String(300), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("decision", String(10), nullable=True),
+    Index("ix_login_events_user_id_at", "user_id", "at"),
 )

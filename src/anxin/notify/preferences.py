@@ -8,19 +8,24 @@ from anxin.core.errors import InvalidInput
 from anxin.notify import tables as t
 from anxin.notify.channels import ALL_CHANNELS, EMAIL, IN_APP, SMS
 
-CATEGORIES = ("payment", "security", "bill", "account", "marketing")
+CATEGORIES = ("payment", "security", "bill", "account", "marketing", "code")
 SECURITY = "security"
+CODE = "code"  # one-time codes: phone or email only, never the inbox a stolen session reads
+MARKETING = "marketing"  # also a privacy consent purpose: sent only to who opted in
 DEFAULTS: dict[str, tuple[str, ...]] = {
     "payment": (IN_APP, SMS),
     "security": ALL_CHANNELS,
     "bill": (IN_APP, EMAIL),
     "account": (IN_APP, EMAIL),
     "marketing": (),
+    "code": (SMS, EMAIL),
 }
 
 
 def channels_for(category: str, chosen: dict[str, tuple[str, ...]]) -> set[str]:
-    """The channels a message of `category` goes to; the in-app inbox always has it."""
+    """The channels a message of `category` goes to; the in-app inbox has all but codes."""
+    if category == CODE:
+        return {SMS, EMAIL}
     if category == SECURITY:
         # A new device, a large transfer or a freeze must reach the person wherever they are.
         return set(ALL_CHANNELS)

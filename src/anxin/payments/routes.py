@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from anxin.api.services import services_of
 from anxin.core.errors import InvalidInput
 from anxin.core.money import Money, check_currency
-from anxin.identity.routes import CurrentUser, user_json
+from anxin.identity.routes import CurrentUser, DeviceId, user_json
 from anxin.ledger.routes import IdempotencyKey, account_json, transfer_json
 from anxin.payments import contacts as contact_store
 from anxin.payments import salary
-from anxin.payments.p2p import PayeeRef, pay_person
+from anxin.payments.holds import hold_json
+from anxin.payments.p2p import Origin, PayeeRef, pay_person
 from anxin.payments.payees import match_contacts
 from anxin.payments.wallets import ensure_wallet
 
@@ -44,6 +45,13 @@ class PayeeIn(BaseModel):
     username: str | None = None
 
 
+class LocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
 class P2PIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -51,6 +59,9 @@ class P2PIn(BaseModel):
     amount: str = Field(strict=True, examples=["500.00"])
     currency: str = "CNY"
     note: str | None = Field(default=None, max_length=140)
+    location: LocationIn | None = Field(
+        default=None, description="Where the payer is (used only with location consent)."
+    )
 
 
 @router.post("/accounts", status_code=201)
@@ -121,17 +132,31 @@ def clear_salary_split(request: Request, user: CurrentUser) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/payments/p2p", status_code=201)
+@router.post(
+    "/payments/p2p",
+    status_code=201,
+    responses={202: {"description": "Held: a step-up code, an analyst or a guardian must "
+                                    "release it first; the body's `hold` says which and why"}},
+)  # fmt: skip
 async def pay(
-    body: P2PIn, request: Request, user: CurrentUser, key: IdempotencyKey
-) -> JSONResponse:
+    body: P2PIn, request: Request, user: CurrentUser, key: IdempotencyKey,
+    device_id: DeviceId = None,
+) -> JSONResponse:  # fmt: skip
     """Send money to a person by contact, name or alias, phone number or username."""
     money = Money.parse(body.amount, check_currency(body.currency), positive=True)
+    ip = request.client.host if request.client else None
+    where = body.location
+    origin = Origin(ip, device_id or None, where.lat if where else None,
+                    where.lon if where else None)  # fmt: skip
     result = await pay_person(
         services_of(request), user, PayeeRef(**body.to.model_dump()), money, note=body.note,
-        idempotency_key=key, body=body.model_dump(mode="json"),
-        ip=request.client.host if request.client else None,
+        idempotency_key=key, body=body.model_dump(mode="json", exclude={"location"}), ip=ip,
+        origin=origin,
     )  # fmt: skip
-    payload = {"transfer": transfer_json(result.transfer), "to": user_json(result.recipient)}
+    payload: dict[str, Any] = {
+        "transfer": transfer_json(result.transfer), "to": user_json(result.recipient),
+    }  # fmt: skip
+    if result.hold is not None:
+        payload["hold"] = hold_json(result.hold)
     headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
-    return JSONResponse(payload, status_code=201, headers=headers)
+    return JSONResponse(payload, status_code=202 if result.hold else 201, headers=headers)

@@ -146,6 +146,15 @@ def replay(
             "--skip-bad", help="Report bad lines and carry on (default: stop at the first)."
         ),
     ] = False,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis",
+            help="Keep the velocity counters in this Redis (redis://host:port/db), as API "
+            "workers sharing one do, under a fresh key prefix removed afterwards. Counts are "
+            "bucketed there: decisions can differ from the exact in-process counters.",
+        ),
+    ] = None,
 ) -> None:
     """Decide every event in EVENTS in order, from an empty state, writing one decision per event.
 
@@ -154,6 +163,7 @@ def replay(
     """
     from anxin.core.clock import SystemClock
     from anxin.risk.engine import RiskEngine, Shadowed
+    from anxin.risk.features import FeatureState
     from anxin.risk.log import DecisionLog
     from anxin.risk.replay import BadLine
     from anxin.risk.replay import replay as run
@@ -167,9 +177,13 @@ def replay(
         raise _fail(f"cannot read {events}")
     total = _count_lines(events)
 
-    with _maybe_database(db) as database, _open(shadow_out) as shadow_file:
+    with (
+        _maybe_database(db) as database,
+        _open(shadow_out) as shadow_file,
+        _velocity(redis_url) as velocity,
+    ):
         log = None
-        engine = RiskEngine(live, model)
+        engine = RiskEngine(live, model, state=FeatureState(velocity))
         if database is not None:
             from anxin.risk.lists import load_lists
 
@@ -229,6 +243,29 @@ def replay(
     )
     if stats.bad:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _velocity(redis_url: str | None) -> Iterator[Any]:
+    """The replay's velocity store: in-process, or a fresh namespace in Redis."""
+    if redis_url is None:
+        yield None
+        return
+    import redis
+
+    from anxin.core.ids import new_id
+    from anxin.risk.velocity_redis import RedisVelocityStore
+
+    try:
+        store = RedisVelocityStore.from_url(redis_url, prefix=f"anxin:replay:{new_id()}:")
+        store.client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise _fail(f"cannot use Redis at {redis_url}: {exc}") from None
+    try:
+        yield store
+    finally:
+        store.clear()
+        store.close()
 
 
 @contextmanager
@@ -379,6 +416,14 @@ def train_model(
     seed: Annotated[
         int | None, typer.Option(help="Simulator seed (default: the shipped one).")
     ] = None,
+    labels_from_db: Annotated[
+        bool,
+        typer.Option(
+            "--labels-from-db",
+            help="Add the logged decisions analysts labelled (fraud/legit) to the simulated set.",
+        ),
+    ] = False,
+    db: DbOption = None,
 ) -> None:
     """Rebuild the model from the simulator; with the default seed this reproduces model.json."""
     from anxin.risk.model import TRAINING_SEED, train
@@ -386,13 +431,21 @@ def train_model(
     from anxin.risk.simulator import simulate as run
 
     chosen = TRAINING_SEED if seed is None else seed
+    extra: list[Any] = []
+    if labels_from_db:
+        from anxin.risk.reviews import labelled_features
+
+        with _database(db) as database:
+            extra = labelled_features(database)
+        err.print(f"{len(extra):,} analyst-labelled events from the database")
     with _progress() as progress:
         task = progress.add_task("simulating", total=None)
         events = run(SimConfig(seed=chosen))
         progress.update(task, description="training", total=len(events), completed=0)
         doc = train(
-            labelled(events), seed=chosen, progress=lambda n: progress.update(task, completed=n)
-        )
+            labelled(events), seed=chosen, progress=lambda n: progress.update(task, completed=n),
+            extra=extra,
+        )  # fmt: skip
     with _writable(out) as fh:
         fh.write(json.dumps(doc, indent=1) + "\n")
     err.print(

@@ -9,8 +9,9 @@ numbering). Truncating the newest rows leaves a valid shorter chain: anchor the 
 
 `DecisionLog.record` only keeps references (the engine's hot path stays fast); the batch
 is serialised, hashed and inserted in one transaction by `flush`, every `batch` records or
-when asked. One writer per database: a second writer's rows collide on `seq` and fail
-loudly rather than forking the chain.
+when asked. Several writers (API processes, the schedule worker) may share a database: a
+batch whose `seq` collides with another writer's rows is re-chained onto the new head and
+written again, so the chain stays one line and never forks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, to_micros
 from anxin.core.db import Database
@@ -98,8 +100,21 @@ class DecisionLog:
         if len(self._pending) >= self.batch:
             self.flush()
 
-    def flush(self) -> int:
-        """Write what is pending in one transaction; the chain head moves only on commit."""
+    def flush(self, attempts: int = 5) -> int:
+        """Write what is pending in one transaction; the chain head moves only on commit.
+
+        Another writer's rows at the same `seq` make the insert fail: the batch is then
+        hashed again after the new head and retried.
+        """
+        for _ in range(attempts - 1):
+            try:
+                return self._write()
+            except IntegrityError:
+                with self.db.read() as conn:
+                    self._seq, self._head = _head(conn)
+        return self._write()
+
+    def _write(self) -> int:
         if not self._pending:
             return 0
         seq, head = self._seq, self._head

@@ -181,11 +181,14 @@ def train(
     *,
     seed: int,
     progress: Callable[[int], None] | None = None,
+    extra: Iterable[tuple[Mapping[str, Any], bool]] = (),
 ) -> dict[str, Any]:
     """Fit the model on labelled events replayed in order; returns the JSON document.
 
     Features are computed exactly as the engine computes them (state carried from event to
-    event). The fit is deterministic (lbfgs), so the same events give the same file.
+    event). `extra` adds events already featurised, with their labels: the feature
+    snapshots of logged decisions that analysts labelled (`--labels-from-db`). The fit is
+    deterministic (lbfgs), so the same events give the same file.
     """
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -203,6 +206,11 @@ def train(
         state.observe(event, features, "allow")
         if progress is not None and count % 10_000 == 0:
             progress(count)
+    added = 0
+    for snapshot, fraud in extra:
+        rows.append(vectorize(snapshot))
+        labels.append(int(fraud))
+        added += 1
     x, y = np.asarray(rows), np.asarray(labels)
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
@@ -219,6 +227,8 @@ def train(
         "mean": [round(float(m), 10) for m in scaler.mean_],
         "scale": [round(float(s), 10) for s in scale],
     }
+    if added:  # only then: the default training run must reproduce model.json byte for byte
+        doc["analyst_labels"] = added
     body = json.dumps(doc, sort_keys=True).encode()
     doc["version"] = "lr-" + hashlib.sha256(body).hexdigest()[:12]
     return doc

@@ -22,6 +22,7 @@ from anxin.identity.service import User
 from anxin.notify import Message, enqueue
 from anxin.payments.banks import tables as t
 from anxin.payments.banks.connector import BankConnector, CardEnrolment
+from anxin.risk.freezes import require_card_open
 
 UNVERIFIED, VERIFIED, FAILED, REMOVED = "unverified", "verified", "failed", "removed"
 MAX_VERIFY_ATTEMPTS = 3
@@ -142,6 +143,7 @@ def usable_card(services: Services, user_id: str, card_id: str) -> dict[str, Any
     card = own_card(services, user_id, card_id)
     if card["status"] != VERIFIED:
         raise InvalidState("verify this card before using it", field="card_id")
+    require_card_open(services.db, card_id)
     if card["bank"] != services.bank.code:
         raise InvalidState(f"the {card['bank']!r} bank is not connected", field="card_id")
     return card

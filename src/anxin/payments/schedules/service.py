@@ -34,6 +34,7 @@ ACTIVE, CANCELLED, FINISHED = "active", "cancelled", "finished"
 # transient failure makes it retrying until its next attempt.
 DUE, RUNNING, RETRYING = "due", "running", "retrying"
 PAID, SKIPPED, FAILED, RUN_CANCELLED = "paid", "skipped", "failed", "cancelled"
+HELD = "held"  # the payment waits for a step-up code, an analyst or a guardian
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 MAX_DAYS_BEFORE_DUE = 28
 

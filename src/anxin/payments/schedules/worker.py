@@ -57,6 +57,7 @@ from anxin.payments.schedules.service import (
     DUE,
     FAILED,
     FINISHED,
+    HELD,
     P2P,
     PAID,
     RETRYING,
@@ -292,6 +293,8 @@ def _pay_person(services: Services, schedule: Schedule, run: Run) -> _Done:
         idempotency_key=f"schedule:{schedule.id}:{run.occurrence}",
         body={"schedule_id": schedule.id, "occurrence": run.occurrence}, channel="schedule",
     )  # fmt: skip
+    if paid.hold is not None:  # the owner was told how to release it; the run is over
+        return _Done(HELD, transfer_id=paid.transfer.id)
     return _Done(PAID, transfer_id=paid.transfer.id)
 
 

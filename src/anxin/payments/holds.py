@@ -1,0 +1,462 @@
+"""Held payments: the money waits as a pending ledger transfer until someone releases it.
+
+A payment is held when the risk engine asks for a step-up challenge or an analyst's review,
+or when a `PaymentCheck` (a guardian's approval, say) returns a `HoldReason`. The pending
+transfer and the hold row are created in one ledger transaction (`hold_effects`), so there
+is never a hold without held money or held money without a hold. Every way out goes through
+the ledger too, with the hold's new status written in the same transaction: approve posts
+the transfer, reject and cancel void it, expiry releases it (`expire_holds`).
+
+A challenge's one-time code is stored only as an HMAC keyed with the server secret (a
+6-digit code's plain hash could be brute-forced from a database dump) and reaches the payer
+through the notify outbox, as a security message, which goes to SMS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import Connection, insert, select, update
+
+from anxin.api.services import Services
+from anxin.core.clock import isoformat, to_micros
+from anxin.core.db import Database
+from anxin.core.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from anxin.core.ids import new_id
+from anxin.core.money import Money
+from anxin.ledger.posting import EXPIRED, POSTED, Expire, Post, TransferRow, Void
+from anxin.ledger.service import Request
+from anxin.notify import Message, enqueue
+from anxin.payments.hold_tables import holds as t
+from anxin.payments.risk_hook import HoldReason, PaymentCheck
+from anxin.risk.freezes import require_account_open
+
+__all__ = [
+    "Hold",
+    "HoldReason",
+    "PaymentCheck",
+    "approve_hold",
+    "cancel_hold",
+    "expire_holds",
+    "hold",
+    "hold_for_transfer",
+    "list_holds",
+    "reject_hold",
+    "verify_code",
+]
+
+WAITING, APPROVED, REJECTED, EXPIRED_HOLD = "waiting", "approved", "rejected", "expired"
+CHALLENGE, REVIEW, GUARDIAN = "challenge", "review", "guardian"
+MAX_CODE_ATTEMPTS: Final = 3
+CODE_DIGITS: Final = 6
+SYSTEM: Final = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    id: str
+    user_id: str
+    payee_user_id: str | None
+    transfer_id: str
+    kind: str
+    status: str
+    reasons: list[dict[str, str]]
+    money: Money
+    channel: str
+    approver_user_id: str | None
+    event_id: str | None
+    score: float | None
+    attempts: int
+    expires_at: int
+    created_at: int
+    resolved_at: int | None
+    resolved_by: str | None
+    note: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Hold:
+        return cls(
+            row.id, row.user_id, row.payee_user_id, row.transfer_id, row.kind, row.status,
+            list(row.reasons), Money.from_minor(row.amount, row.currency), row.channel,
+            row.approver_user_id, row.event_id, row.score, row.attempts, row.expires_at,
+            row.created_at, row.resolved_at, row.resolved_by, row.note,
+        )  # fmt: skip
+
+
+def hold_json(found: Hold) -> dict[str, Any]:
+    """A hold as clients see it; never the code or its hash."""
+    body: dict[str, Any] = {
+        "id": found.id,
+        "kind": found.kind,
+        "status": found.status,
+        "reasons": found.reasons,
+        "amount": str(found.money),
+        "currency": found.money.currency,
+        "channel": found.channel,
+        "user_id": found.user_id,
+        "payee_user_id": found.payee_user_id,
+        "approver_user_id": found.approver_user_id,
+        "transfer_id": found.transfer_id,
+        "expires_at": isoformat(found.expires_at),
+        "created_at": isoformat(found.created_at),
+        "resolved_at": None if found.resolved_at is None else isoformat(found.resolved_at),
+        "resolved_by": found.resolved_by,
+        "note": found.note,
+    }
+    if found.kind == CHALLENGE:
+        body["attempts_left"] = max(MAX_CODE_ATTEMPTS - found.attempts, 0)
+    return body
+
+
+def hold_seconds(services: Services, kind: str) -> int:
+    settings = services.settings
+    return {
+        CHALLENGE: settings.hold_challenge_seconds,
+        REVIEW: settings.hold_review_seconds,
+        GUARDIAN: settings.hold_guardian_seconds,
+    }[kind]
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def code_digest(services: Services, hold_id: str, code: str) -> str:
+    key = services.settings.resolved_secret_key()
+    return hmac.new(key, f"hold:{hold_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who pays whom, with the names the messages use."""
+
+    payer_id: str
+    payer_name: str
+    payee_id: str | None
+    payee_name: str
+
+
+def hold_effects(
+    services: Services,
+    reason: HoldReason,
+    parties: Parties,
+    money: Money,
+    channel: str,
+    then: Callable[[Connection, list[TransferRow]], None] | None = None,
+) -> Callable[[Connection, list[TransferRow]], None]:
+    """The ledger `effects` that record the hold beside its pending transfer and tell the
+    payer (with the code, for a challenge) and the approver (for a guardian hold)."""
+    hold_id = new_id()
+    code = new_code() if reason.kind == CHALLENGE else None
+
+    def record(conn: Connection, transfers: list[TransferRow]) -> None:
+        transfer = transfers[0]
+        assert transfer.expires_at is not None
+        conn.execute(insert(t), {
+            "id": hold_id, "user_id": parties.payer_id, "payee_user_id": parties.payee_id,
+            "transfer_id": transfer.id, "kind": reason.kind, "status": WAITING,
+            "reasons": list(reason.reasons), "amount": money.to_minor(),
+            "currency": money.currency, "channel": channel,
+            "approver_user_id": reason.approver_user_id, "event_id": reason.event_id,
+            "score": reason.score,
+            "code_hash": code_digest(services, hold_id, code) if code else None,
+            "attempts": 0, "expires_at": transfer.expires_at, "created_at": transfer.created_at,
+        })  # fmt: skip
+        messages = _held_messages(hold_id, reason, parties, money, code, services)
+        enqueue(conn, messages, transfer.created_at)
+        if then is not None:
+            then(conn, transfers)
+
+    return record
+
+
+def _held_messages(
+    hold_id: str, reason: HoldReason, parties: Parties, money: Money, code: str | None,
+    services: Services,
+) -> list[Message]:  # fmt: skip
+    shown = f"{money.currency} {money}"
+    data = {"hold_id": hold_id}
+    minutes = max(hold_seconds(services, reason.kind) // 60, 1)
+    to = parties.payee_name
+    if code is not None:
+        return [Message(
+            parties.payer_id, "code", f"安心验证码 {code}",
+            f"Anxin code {code}: confirms your payment of {shown} to {to}. It expires in "
+            f"{minutes} minutes. Never share it; Anxin staff will never ask for it. "
+            f"验证码{code}用于确认向{to}转账{shown}，{minutes}分钟内有效，请勿告诉任何人。",
+            data,
+        ), Message(
+            parties.payer_id, "payment", f"转账{shown}等待验证码",
+            f"Your payment of {shown} to {to} waits for the one-time code we sent by SMS. "
+            "Anxin staff will never ask for it.",
+            data,
+        )]  # fmt: skip
+    why = "; ".join(r["en"] for r in reason.reasons)
+    if reason.kind == REVIEW:
+        return [Message(
+            parties.payer_id, "payment", f"转账{shown}正在安全审核",
+            f"Your payment of {shown} to {to} is held for a security check ({why}). The money "
+            "is reserved, not sent; you will hear from us when it is decided.",
+            data,
+        )]  # fmt: skip
+    messages = [Message(
+        parties.payer_id, "payment", f"转账{shown}等待确认",
+        f"Your payment of {shown} to {to} waits for approval ({why}). The money is reserved, "
+        "not sent.",
+        data,
+    )]  # fmt: skip
+    if reason.approver_user_id is not None:
+        messages.append(Message(
+            reason.approver_user_id, "security", f"{parties.payer_name}的转账需要您确认",
+            f"{parties.payer_name} wants to pay {shown} to {to} ({why}). Approve or reject it "
+            f"in Anxin within {minutes} minutes.",
+            data,
+        ))  # fmt: skip
+    return messages
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def hold(db: Database, hold_id: str) -> Hold:
+    with db.read() as conn:
+        row = conn.execute(select(t).where(t.c.id == hold_id)).first()
+    if row is None:
+        raise NotFound(f"there is no held payment {hold_id!r}", field="hold_id")
+    return Hold.from_row(row)
+
+
+def hold_for_transfer(db: Database, transfer_id: str) -> Hold | None:
+    with db.read() as conn:
+        row = conn.execute(select(t).where(t.c.transfer_id == transfer_id)).first()
+    return None if row is None else Hold.from_row(row)
+
+
+def list_holds(
+    db: Database,
+    *,
+    user_id: str | None = None,
+    approver_user_id: str | None = None,
+    kind: str | None = None,
+    status: str | None = WAITING,
+    limit: int = 100,
+) -> list[Hold]:
+    """Holds matching every filter given, newest first; `status=None` means any status."""
+    query = select(t)
+    for column, value in (
+        (t.c.user_id, user_id),
+        (t.c.approver_user_id, approver_user_id),
+        (t.c.kind, kind),
+        (t.c.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    with db.read() as conn:
+        rows = conn.execute(query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit))
+        return [Hold.from_row(row) for row in rows]
+
+
+# -- resolving --------------------------------------------------------------------------
+
+
+def approve_hold(services: Services, hold_id: str, actor: str) -> TransferRow:
+    """Post the held transfer: the money moves and both sides are told.
+
+    For a guardian hold only the named approver (their user id as `actor`) may approve.
+    """
+    found = _waiting(services, hold_id)
+    if found.kind == GUARDIAN and actor != found.approver_user_id:
+        raise Forbidden("only the guardian named on this payment can approve it")
+    # Frozen while the payment waited (phone lost, analyst's suspicion): nothing leaves.
+    require_account_open(services.db, found.user_id)
+    payer, payee = _names(services, found)
+
+    def approved(conn: Connection, transfers: list[TransferRow]) -> None:
+        now = transfers[0].resolved_at or to_micros(services.clock.now())
+        _close(conn, found, APPROVED, actor, None, now)
+        shown = f"{found.money.currency} {found.money}"
+        data = {"transfer_id": found.transfer_id, "hold_id": found.id}
+        messages = [Message(found.user_id, "payment", f"已向{payee}转账 {shown}",
+                            f"You sent {shown} to {payee}.", data)]  # fmt: skip
+        if found.payee_user_id is not None:
+            messages.append(Message(found.payee_user_id, "payment", f"收到{payer}转账 {shown}",
+                                    f"{payer} sent you {shown}.", data))  # fmt: skip
+        enqueue(conn, messages, now)
+
+    return _run(services, found, Request(Post(found.transfer_id), effects=approved))
+
+
+def hand_to_guardian(services: Services, hold_id: str, actor: str) -> None:
+    """An analyst cleared a payment that also needs the guardian: now it waits for them.
+
+    Both checks stand: the risk team's "not fraud" says nothing about whether the parent's
+    family agrees to a payment above the limit they set together.
+    """
+    found = _waiting(services, hold_id)
+    if found.kind != REVIEW or found.approver_user_id is None:
+        raise InvalidState("this payment does not wait for a guardian", field="hold_id")
+    payer, payee = _names(services, found)
+    shown = f"{found.money.currency} {found.money}"
+    with services.db.write() as conn:
+        changed = conn.execute(
+            update(t).where(t.c.id == hold_id, t.c.status == WAITING).values(kind=GUARDIAN)
+        ).rowcount
+        if not changed:
+            raise InvalidState("this payment was decided meanwhile", field="hold_id")
+        enqueue(conn, [Message(
+            found.approver_user_id, "security", f"{payer}的转账需要您确认",
+            f"{payer} wants to pay {shown} to {payee}; Anxin's security check ({actor}) found "
+            "nothing wrong, and it is above the limit you approve. Approve or reject it in Anxin.",
+            {"hold_id": hold_id},
+        )], to_micros(services.clock.now()))  # fmt: skip
+
+
+def reject_hold(services: Services, hold_id: str, actor: str, note: str) -> None:
+    """Void the held transfer: the money is back in the payer's wallet, and they are told."""
+    found = _waiting(services, hold_id)
+    if found.kind == GUARDIAN and actor not in (found.approver_user_id, SYSTEM):
+        raise Forbidden("only the guardian named on this payment can reject it")
+    _release(services, found, REJECTED, actor, note)
+
+
+def cancel_hold(services: Services, user_id: str, hold_id: str) -> None:
+    """The payer changes their mind: void their own held payment."""
+    found = _waiting(services, hold_id)
+    if found.user_id != user_id:
+        raise NotFound(f"there is no held payment {hold_id!r}", field="hold_id")
+    _release(services, found, REJECTED, user_id, "cancelled by the payer")
+
+
+def verify_code(services: Services, user_id: str, hold_id: str, code: str) -> TransferRow:
+    """Pass a step-up challenge: the right code posts the payment; the third wrong one voids
+    it. Each wrong answer is counted before it is refused, so guessing costs tries."""
+    found = _waiting(services, hold_id)
+    if found.user_id != user_id or found.kind != CHALLENGE:
+        raise NotFound(f"you have no step-up challenge {hold_id!r}", field="hold_id")
+    # Spend the try first, atomically: parallel guesses each cost one, whatever their order.
+    with services.db.write() as conn:
+        counted = conn.execute(
+            update(t)
+            .where(t.c.id == hold_id, t.c.status == WAITING, t.c.attempts < MAX_CODE_ATTEMPTS)
+            .values(attempts=t.c.attempts + 1)
+            .returning(t.c.attempts, t.c.code_hash)
+        ).first()
+    if counted is None:
+        raise InvalidState("no tries are left on this challenge; look at it again", field="code")
+    attempts, stored = counted
+    given = code_digest(services, hold_id, code.strip())
+    if stored is not None and hmac.compare_digest(stored, given):
+        return approve_hold(services, hold_id, user_id)
+    if attempts >= MAX_CODE_ATTEMPTS:
+        _release(services, found, REJECTED, SYSTEM, "wrong code three times")
+        raise InvalidState(
+            "wrong code three times: the payment was cancelled and the money is back",
+            field="code",
+        )
+    left = MAX_CODE_ATTEMPTS - attempts
+    raise InvalidInput(f"that code is not right; {left} tries left", field="code")
+
+
+def expire_holds(services: Services, limit: int = 500) -> int:
+    """Close waiting holds whose time is up: release the money (if the ledger's own expiry
+    has not yet) and tell the payer. Run by the maintenance loop; returns how many closed."""
+    now = to_micros(services.clock.now())
+    with services.db.read() as conn:
+        rows = conn.execute(
+            select(t).where(t.c.status == WAITING, t.c.expires_at <= now).limit(limit)
+        ).all()
+    due = [Hold.from_row(row) for row in rows]
+    if not due:
+        return 0
+    requests = [
+        Request(Expire(found.transfer_id), effects=_closer(found, EXPIRED_HOLD, SYSTEM, None))
+        for found in due
+    ]
+    results = services.ledger.execute(requests)
+    for found, result in zip(due, results, strict=True):
+        if result.error is not None:  # resolved behind the hold's back (admin ledger API)
+            _follow_ledger(services, found)
+    return len(due)
+
+
+def _waiting(services: Services, hold_id: str) -> Hold:
+    """The hold, still waiting and in time; one past its time is expired on the spot."""
+    found = hold(services.db, hold_id)
+    if found.status == WAITING and found.expires_at <= to_micros(services.clock.now()):
+        expire_holds(services)
+        found = hold(services.db, hold_id)
+    if found.status != WAITING:
+        raise InvalidState(f"this payment is already {found.status}", field="hold_id")
+    return found
+
+
+def _release(services: Services, found: Hold, status: str, actor: str, note: str | None) -> None:
+    _run(services, found, Request(Void(found.transfer_id),
+                                  effects=_closer(found, status, actor, note)))  # fmt: skip
+
+
+def _closer(
+    found: Hold, status: str, actor: str, note: str | None
+) -> Callable[[Connection, list[TransferRow]], None]:
+    def close(conn: Connection, transfers: list[TransferRow]) -> None:
+        now = transfers[0].resolved_at or transfers[0].created_at
+        _close(conn, found, status, actor, note, now)
+        shown = f"{found.money.currency} {found.money}"
+        why = {REJECTED: "was not made", EXPIRED_HOLD: "was not confirmed in time"}[status]
+        enqueue(conn, [Message(
+            found.user_id, "payment", f"转账{shown}未完成",
+            f"Your payment of {shown} {why}; the money is back in your wallet."
+            + (f" ({note})" if note else ""),
+            {"hold_id": found.id, "transfer_id": found.transfer_id},
+        )], now)  # fmt: skip
+
+    return close
+
+
+def _close(
+    conn: Connection, found: Hold, status: str, actor: str, note: str | None, now: int
+) -> None:
+    conn.execute(
+        update(t)
+        .where(t.c.id == found.id, t.c.status == WAITING)
+        .values(status=status, resolved_at=now, resolved_by=actor[:100], note=note)
+    )
+
+
+def _run(services: Services, found: Hold, request: Request) -> TransferRow:
+    result = services.writer.execute(request)
+    if result.error is not None:
+        if isinstance(result.error, InvalidState):
+            _follow_ledger(services, found)
+            raise InvalidState(
+                "this payment can no longer be changed: "
+                f"it is {hold(services.db, found.id).status}",
+                field="hold_id",
+            )
+        raise result.error
+    return result.transfers[0]
+
+
+def _follow_ledger(services: Services, found: Hold) -> None:
+    """Bring a waiting hold in line with its transfer when the ledger resolved it first."""
+    transfer = services.ledger.transfer(found.transfer_id)
+    status = {POSTED: APPROVED, EXPIRED: EXPIRED_HOLD}.get(transfer.status, REJECTED)
+    if transfer.status == "pending":
+        return
+    with services.db.write() as conn:
+        _close(conn, found, status, SYSTEM, "resolved in the ledger", transfer.resolved_at or 0)
+
+
+def _names(services: Services, found: Hold) -> tuple[str, str]:
+    payer = services.identity.user(found.user_id).display_name
+    payee = (
+        services.identity.user(found.payee_user_id).display_name
+        if found.payee_user_id is not None
+        else found.channel
+    )
+    return payer, payee
