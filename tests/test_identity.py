@@ -436,7 +436,7 @@ def test_errors_reach_the_client_as_problem_json_without_a_trace(
     assert_problem(broken, 422, "invalid-input")
     assert_problem(client.post("/v1/auth/login", json=["not", "an", "object"]), 422)
     assert_problem(client.get("/v1/no-such-thing"), 404, "not-found")
-    assert_problem(client.delete("/v1/me"), 405, "method-not-allowed")
+    assert_problem(client.put("/v1/me"), 405, "method-not-allowed")
     assert_problem(client.get("/v1/ledger/accounts/nope", headers=admin), 404)
     bad_date = client.get("/v1/ledger/accounts/nope/balance?at=yesterday", headers=admin)
     assert assert_problem(bad_date, 422)["field"] == "at"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from anxin.core.clock import isoformat
 from anxin.core.errors import InvalidInput, NotFound
 from anxin.core.ids import new_id
 from anxin.notify import tables as t
-from anxin.notify.preferences import CATEGORIES
+from anxin.notify.preferences import CATEGORIES, CODE, MARKETING
+from anxin.privacy.consents import allowed_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +27,17 @@ class Message:
 
 
 def enqueue(conn: Connection, messages: list[Message], now: int) -> None:
-    """Add messages to the inbox/outbox in the caller's transaction, so they commit with it."""
+    """Add messages to the inbox/outbox in the caller's transaction, so they commit with it.
+
+    Marketing goes only to users who opted in (privacy consent "marketing"); the others'
+    messages are dropped here, so no code path can send one by forgetting to ask.
+    """
     for message in messages:
         if message.category not in CATEGORIES:
             raise InvalidInput(f"unknown notification category {message.category!r}")
+    messages = [
+        m for m in messages if m.category != MARKETING or marketing_allowed(conn, m.user_id)
+    ]
     if messages:
         conn.execute(
             insert(t.notifications),
@@ -43,18 +51,35 @@ def enqueue(conn: Connection, messages: list[Message], now: int) -> None:
         )  # fmt: skip
 
 
+def marketing_allowed(conn: Connection, user_id: str) -> bool:
+    """Whether the user has opted in to marketing notifications."""
+    return allowed_in(conn, user_id, MARKETING)
+
+
 def inbox(
-    conn: Connection, user_id: str, *, unread_only: bool = False, limit: int = 50
-) -> dict[str, Any]:
+    conn: Connection, user_id: str, *, unread_only: bool = False, limit: int = 50,
+    categories: tuple[str, ...] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The newest notifications; `categories` narrows them (a guardian sees only alerts).
+
+    One-time codes are never listed: they go by SMS only, so whoever holds a stolen session
+    cannot read the code that would confirm their payment.
+    """
     c = t.notifications.c
-    query = select(t.notifications).where(c.user_id == user_id)
+    shown = (c.user_id == user_id) & (c.category != CODE)
+    query = select(t.notifications).where(shown)
     if unread_only:
         query = query.where(c.read_at.is_(None))
+    if categories is not None:
+        query = query.where(c.category.in_(categories))
     rows = conn.execute(query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)).all()
-    unread = conn.execute(
-        select(func.count()).where(c.user_id == user_id, c.read_at.is_(None))
-    ).scalar_one()
+    unread = conn.execute(select(func.count()).where(shown, c.read_at.is_(None))).scalar_one()
     return {"unread": unread, "notifications": [_json(row._asdict()) for row in rows]}
+
+
+def forget_inbox(conn: Connection, user_id: str) -> None:
+    """Erase a closed account's notifications: they carry names, notes and amounts."""
+    conn.execute(delete(t.notifications).where(t.notifications.c.user_id == user_id))
 
 
 def mark_read(conn: Connection, user_id: str, notification_id: str, now: int) -> None:

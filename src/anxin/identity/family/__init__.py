@@ -1,0 +1,1 @@
+"""Family co-management: a parent invites a guardian who sees and approves for them."""

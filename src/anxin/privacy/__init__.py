@@ -1,0 +1,1 @@
+"""Privacy centre: consents that gate data use, the privacy audit, export and erasure."""

@@ -1,0 +1,72 @@
+"""People with wallets, over HTTP: the helpers the privacy, preferences and family tests share.
+
+(A module, not a conftest.py: a conftest here would shadow the top-level one.)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from anxin.api.services import Services
+
+PASSWORD = "long enough password"
+
+
+@dataclass
+class People:
+    client: TestClient
+    admin: dict[str, str]
+    _keys: itertools.count[int] = field(default_factory=itertools.count)
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.client.app.state.services  # type: ignore[attr-defined]
+        return services
+
+    def key(self) -> dict[str, str]:
+        return {"Idempotency-Key": f"k-{next(self._keys)}"}
+
+    def sign_up(self, username: str, phone: str, display: str) -> dict[str, str]:
+        body = {"username": username, "password": PASSWORD, "phone": phone,
+                "display_name": display, "email": f"{username}@example.com"}  # fmt: skip
+        created = self.client.post("/v1/users", json=body)
+        assert created.status_code == 201, created.text
+        return self.login(username)
+
+    def login(self, username: str, password: str = PASSWORD) -> dict[str, str]:
+        answer = self.client.post(
+            "/v1/auth/login", json={"username": username, "password": password}
+        )
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+    def me(self, headers: dict[str, str]) -> dict[str, Any]:
+        return dict(self.client.get("/v1/me", headers=headers).json())
+
+    def wallet(self, headers: dict[str, str]) -> dict[str, Any]:
+        accounts = self.client.get("/v1/accounts", headers=headers).json()["accounts"]
+        return next(a for a in accounts if a["kind"] == "wallet" and a["currency"] == "CNY")
+
+    def fund(self, headers: dict[str, str], amount: str) -> None:
+        bank = self.client.post(
+            "/v1/ledger/accounts", json={"currency": "CNY", "no_overdraft": False},
+            headers=self.admin,
+        ).json()["id"]  # fmt: skip
+        body = {"debit_account_id": bank, "credit_account_id": self.wallet(headers)["id"],
+                "amount": amount, "currency": "CNY"}  # fmt: skip
+        done = self.client.post("/v1/ledger/transfers", json=body,
+                                headers={**self.admin, **self.key()})  # fmt: skip
+        assert done.status_code == 201, done.text
+
+    def pay(self, headers: dict[str, str], username: str, amount: str) -> Any:
+        body = {"to": {"username": username}, "amount": amount, "currency": "CNY"}
+        return self.client.post("/v1/payments/p2p", json=body, headers={**headers, **self.key()})
+
+
+def people_of(client: TestClient, admin: dict[str, str]) -> People:
+    """Helpers over `client` (the conftest fixture already hashes passwords cheaply)."""
+    return People(client, admin)
