@@ -111,3 +111,20 @@ def test_importing_the_command_does_not_import_scikit_learn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_parse_through_the_classifier_imports_neither_scikit_learn_nor_scipy() -> None:
+    # 我还有多少钱 is a question, so no pattern decides it: the shipped classifier does.
+    code = (
+        "import sys\n"
+        "from anxin.cli import app\n"
+        "sys.argv = ['anxin', 'parse', '--json', '我还有多少钱']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    answer, imported = result.stdout.strip().splitlines()
+    assert json.loads(answer) == {"text": "我还有多少钱", "intent": "balance_query", "slots": {}}
+    assert imported == "[]"

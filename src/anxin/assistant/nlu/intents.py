@@ -2,8 +2,9 @@
 
 Money-moving requests ("给{PAYEE}转{AMOUNT}", "交{BILLER}") have fixed shapes; a pattern that
 matches one is right far more often than a statistical guess, and needs no model at all, so
-such utterances are decided without loading scikit-learn. Everything else goes to the
-classifier, and an answer it is not confident about becomes `unknown`, because acting on a
+such utterances are decided without loading the classifier. Everything else goes to the
+classifier (trained with scikit-learn, shipped as data and scored with numpy: see
+`intent_model`), and an answer it is not confident about becomes `unknown`, because acting on a
 wrong guess (or answering off-topic chatter as if it were banking) is worse than asking.
 
 Patterns read the placeholder text from the entity layer and stand down when the sentence is
@@ -17,7 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from anxin.assistant.nlu.classifier import ClassifierConfig, TextClassifier
+from anxin.assistant.nlu.classifier import ClassifierConfig
+from anxin.assistant.nlu.compiled import CompiledClassifier
 from anxin.assistant.nlu.spans import SlotValue
 
 INTENTS = (
@@ -157,12 +159,14 @@ def match_pattern(placeholder_text: str, slots: Mapping[str, SlotValue]) -> str 
 
 
 @functools.cache
-def intent_classifier() -> TextClassifier:
-    """The classifier, trained on the shipped corpus the first time it is needed."""
-    from anxin.assistant.nlu.corpus import load_corpus
+def intent_classifier() -> CompiledClassifier:
+    """The classifier trained on the shipped corpus, loaded from its file on first use.
 
-    corpus = load_corpus()
-    return TextClassifier.train([u.text for u in corpus], [u.intent for u in corpus], CONFIG)
+    `intent_model` (which imports this module for `CONFIG`) trains and writes that file.
+    """
+    from anxin.assistant.nlu.intent_model import load
+
+    return load()
 
 
 def classify(placeholder_text: str, threshold: float = UNKNOWN_THRESHOLD) -> IntentDecision:
