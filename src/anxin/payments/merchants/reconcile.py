@@ -36,7 +36,7 @@ from anxin.core.money import Money, parse_decimal
 from anxin.ledger import store
 from anxin.payments.banks.periods import business_day, day_bounds
 from anxin.payments.merchants import tables as t
-from anxin.payments.merchants.service import REFUND
+from anxin.payments.merchants.tables import REFUND
 
 HEADER = ("date", "merchant_id", "transfer_id", "amount")
 

@@ -26,11 +26,11 @@ from anxin.notify import Message, enqueue
 from anxin.payments.banks.cards import usable_card
 from anxin.payments.merchants import tables as t
 from anxin.payments.merchants.qr import MAX_ORDER_ID, QrPayload, decode_qr, encode_qr, qr_key
+from anxin.payments.merchants.tables import PAYMENT, REFUND
 from anxin.payments.risk_hook import PaymentEvent, require_allowed
 from anxin.payments.wallets import find_wallet
 
 MERCHANT = "merchant"
-PAYMENT, REFUND = "payment", "refund"
 MAX_QR_SECONDS = 366 * 86_400  # a printed counter code lasts a year at most
 
 

@@ -29,7 +29,7 @@ from anxin.payments.banks.cards import VERIFIED
 from anxin.payments.banks.orders import PAYOUT, OrderPlan, order_request, place_order_now
 from anxin.payments.banks.periods import business_day, day_bounds
 from anxin.payments.merchants import tables as t
-from anxin.payments.merchants.service import PAYMENT
+from anxin.payments.merchants.tables import PAYMENT
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from anxin.core.db import metadata
 
 ID = String(26)
+PAYMENT, REFUND = "payment", "refund"  # the two kinds of trade
 
 merchants = Table(
     "merchants",

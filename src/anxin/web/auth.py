@@ -1,0 +1,99 @@
+"""Sign up, log in, log out: the identity service's own functions, with a session cookie."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from anxin.core.errors import AnxinError, InvalidInput
+from anxin.web import session
+from anxin.web.page import AnyPage, Page, PostedForm
+from anxin.web.pageroute import PageRoute
+
+router = APIRouter(route_class=PageRoute)
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _log_in(page: Page, username: str, password: str) -> str:
+    """`Identity.login` with what the browser tells about itself (its device id, its agent)."""
+    request = page.request
+    token, _user = page.services.identity.login(
+        username, password, _client_ip(request), device_id=session.device_id(request),
+        user_agent=request.headers.get("user-agent"),
+    )  # fmt: skip
+    return token
+
+
+def _signed_in(page: Page, token: str, target: str) -> RedirectResponse:
+    response = page.redirect(session.safe_next(target))
+    session.set_session(response, token, page.services.identity.token_ttl_seconds)
+    session.remember_device(page.request, response)
+    return response
+
+
+@router.get("/login")
+def login_form(page: AnyPage, next: str = "/", deleted: bool = False) -> Response:
+    """`deleted=1` is where the privacy centre sends a browser whose account it just erased."""
+    if page.user is not None:
+        return page.redirect(session.safe_next(next))
+    notice = page.t("login.deleted") if deleted else None
+    return page.render(
+        "login.html", next=session.safe_next(next), values={}, error=None, notice=notice
+    )
+
+
+@router.post("/login")
+def login(page: AnyPage, form: PostedForm) -> Response:
+    target = session.safe_next(form.get("next"))
+    try:
+        token = _log_in(page, form.get("username"), form.get("password"))
+    except AnxinError as error:
+        return page.render(
+            "login.html", status=error.status, next=target,
+            values={"username": form.get("username")}, error=error,
+        )  # fmt: skip
+    return _signed_in(page, token, target)
+
+
+@router.get("/signup")
+def signup_form(page: AnyPage) -> Response:
+    if page.user is not None:
+        return page.redirect("/")
+    return page.render("signup.html", values={}, error=None)
+
+
+@router.post("/signup")
+def signup(page: AnyPage, form: PostedForm) -> Response:
+    values = {name: form.get(name) for name in ("username", "display_name", "phone")}
+    identity = page.services.identity
+    try:
+        if form.get("password") != form.get("password_again"):
+            raise InvalidInput("the two passwords differ", field="password_again")
+        user = identity.register(
+            form.get("username"), form.get("password"),
+            display_name=form.optional("display_name"), phone=form.optional("phone"),
+            locale="zh-CN" if page.lang == "zh" else "en",
+        )  # fmt: skip
+        token = _log_in(page, user.username, form.get("password"))
+    except AnxinError as error:
+        return page.render("signup.html", status=error.status, values=values, error=error)
+    return _signed_in(page, token, "/")
+
+
+@router.get("/logout")
+def logout_form(page: AnyPage) -> HTMLResponse:
+    """A page with the log-out button, for links; logging out itself is a POST."""
+    return page.render("logout.html")
+
+
+@router.post("/logout")
+def logout(page: AnyPage, form: PostedForm) -> Response:
+    token = session.session_token(page.request)
+    if token and page.user is not None:
+        page.services.identity.logout(token)
+    response = page.redirect("/login")
+    session.clear_session(response)
+    return response

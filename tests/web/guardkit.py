@@ -1,0 +1,63 @@
+"""Helpers for the security, privacy and family page tests: texted codes, forced verdicts,
+a linked card, and the fields a confirmation page carries."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from httpx import Response
+from webkit import post_form
+
+from anxin.api.services import Services
+from anxin.payments.risk_hook import PaymentEvent, RiskVerdict, allow_everything
+from anxin.risk.freezes import guard_frozen
+
+REASON = {"code": "NEW_PAYEE", "zh": "第一次给这个人转账", "en": "First payment to this person"}
+
+
+def services_of(client: TestClient) -> Services:
+    services: Services = client.app.state.services  # type: ignore[attr-defined]
+    return services
+
+
+def only_freezes(client: TestClient) -> None:
+    """Let every payment through the risk engine, but keep the account-frozen check."""
+    services = services_of(client)
+    services.risk_hook = guard_frozen(services.db, allow_everything)
+
+
+def challenge_everything(client: TestClient) -> None:
+    """Every payment asks for a step-up code (the frozen check still runs first)."""
+    services = services_of(client)
+
+    def verdict(_event: PaymentEvent) -> RiskVerdict:
+        return RiskVerdict("challenge", 0.8, (REASON["en"],), (REASON,), "ev-web-test")
+
+    services.risk_hook = guard_frozen(services.db, verdict)
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of the page's (first) confirmation form."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def well_formed(html: str) -> None:
+    """One h1, landmarks, and a label for every input (the checks every page passes)."""
+    assert html.count("<h1") == 1
+    assert '<main id="main"' in html
+    labelled = set(re.findall(r'<label for="([^"]+)"', html))
+    for input_id in re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html):
+        assert input_id in labelled, f"#{input_id} has no label"
+    assert html.count('class="big-action"') <= 4
+
+
+def transfer_by_page(client: TestClient, to: str, amount: str) -> Response:
+    """Fill the transfer form, then confirm on the confirmation page (not following the
+    redirect, so the caller sees where the payment landed)."""
+    review = post_form(client, "/transfer", "/transfer", {"to": to, "amount": amount, "note": ""})
+    assert review.status_code == 200, review.text
+    confirmed: Response = client.post(
+        "/transfer/confirm", data=hidden_fields(review.text), follow_redirects=False
+    )
+    return confirmed
