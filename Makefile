@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean chromium
 
 install: $(STAMP)
 
@@ -22,8 +22,22 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: lint chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not used): install
+# it with CJK fonts through apt when it is missing and apt is usable, else say so and go on.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else SUDO=none; fi; \
+	  if [ "$$SUDO" = none ] || ! command -v apt-get >/dev/null; then \
+	    echo "no /usr/bin/chromium and no apt to install it: the browser tests will skip"; \
+	  else \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+	      --no-install-recommends chromium fonts-noto-cjk >/dev/null \
+	    || echo "could not install chromium: the browser tests will skip"; \
+	  fi; }
 
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks

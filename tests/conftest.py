@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from anxin.api.app import create_app
 from anxin.core.clock import ManualClock
@@ -31,6 +33,7 @@ POSTGRES_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ADMIN_TOKEN = "test-admin-token"
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @functools.cache
@@ -76,23 +79,67 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database on `backend`, as a URL."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'anxin.db'}"
-        db = Database(url)
-        db.upgrade()
-        db.dispose()
-        yield url
-        return
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated by the real Alembic migrations, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "anxin.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migration() -> list[tuple[str, Any, bool]]:
+    """The statements the real migrations run on an empty schema, recorded once per session.
+
+    Migrating a schema takes about a second; replaying the recorded statements into each
+    test's fresh schema (whose search_path is set by its URL) gives the same tables,
+    triggers and rows in a fraction of that.
+    """
+    require_backend("postgresql")
     schema = PostgresSchema()
     db = Database(schema.url)
-    db.upgrade()
-    db.dispose()
+    recorded: list[tuple[str, Any, bool]] = []
+
+    def record(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
+        recorded.append((statement, params, many))
+
+    event.listen(db.engine, "before_cursor_execute", record)
     try:
+        db.upgrade()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        db.dispose()
+        schema.drop()
+    return recorded
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty, migrated database on `backend`, as a URL."""
+    if backend == "sqlite":
+        path = tmp_path / "anxin.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    statements = request.getfixturevalue("postgres_migration")
+    schema = PostgresSchema()
+    engine = create_engine(schema.url)
+    try:
+        with engine.begin() as conn:
+            cursor = conn.connection.cursor()
+            for statement, params, many in statements:
+                if many:
+                    cursor.executemany(statement, params)
+                else:
+                    cursor.execute(statement, params or None)
+        engine.dispose()
         yield schema.url
     finally:
+        engine.dispose()
         schema.drop()
 
 
@@ -127,6 +174,11 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
 @pytest.fixture
 def client(database_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[TestClient]:
     app = create_app(make_settings(database_url, tmp_path), clock)
+    # The cheapest argon2 parameters: sign-ups and logins otherwise dominate the run. The
+    # production parameters are tested in test_identity.py.
+    app.state.services.identity.hasher = PasswordHasher(
+        time_cost=1, memory_cost=1024, parallelism=1
+    )
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from anxin.assistant.chat import chat_command
 from anxin.assistant.cli import parse_command
 from anxin.core.db import Database
 from anxin.core.settings import Settings, get_settings
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.command("worker")(worker_command)
 app.command("parse")(parse_command)
+app.command("chat")(chat_command)
 app.add_typer(risk_app, name="risk")
 payments_app = typer.Typer(help="Payments operations.", no_args_is_help=True)
 payments_app.command("reconcile")(reconcile_command)

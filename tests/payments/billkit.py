@@ -10,7 +10,6 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from anxin.api.services import Services
@@ -88,13 +87,8 @@ class People:
 
 
 def people_of(client: TestClient, admin: dict[str, str]) -> People:
-    """Helpers over `client`, whose identity is tuned for these tests, not for production.
-
-    Passwords are hashed with the cheapest argon2 parameters (sign-ups dominated the run
-    time), and tokens live for two years because the tests move the clock by months.
-    """
+    """Helpers over `client`; tokens live for two years because the tests move the clock by
+    months."""
     crowd = People(client, admin)
-    identity = crowd.services.identity
-    identity.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    identity.token_ttl_seconds = 2 * 365 * 86_400
+    crowd.services.identity.token_ttl_seconds = 2 * 365 * 86_400
     return crowd

@@ -11,8 +11,12 @@ from fastapi import FastAPI
 
 from anxin.api import problems
 from anxin.api.services import Services
+from anxin.assistant.routes import router as assistant_router
+from anxin.assistant.sessions import forget_user as forget_assistant_user
 from anxin.core.clock import Clock
 from anxin.core.settings import Settings, get_settings
+from anxin.identity.family.routes import router as family_router
+from anxin.identity.preference_routes import router as preferences_router
 from anxin.identity.routes import router as identity_router
 from anxin.ledger.routes import admin as ledger_admin_router
 from anxin.ledger.routes import mine as accounts_router
@@ -22,11 +26,17 @@ from anxin.payments.banks.orders import settle_due
 from anxin.payments.banks.routes import router as banks_router
 from anxin.payments.bills.routes import router as bills_router
 from anxin.payments.fx.routes import router as fx_router
+from anxin.payments.hold_routes import router as holds_router
+from anxin.payments.holds import expire_holds
 from anxin.payments.merchants.routes import router as merchants_router
 from anxin.payments.merchants.settlement import settle_yesterday
 from anxin.payments.routes import router as payments_router
 from anxin.payments.salary import run_pending_splits
 from anxin.payments.schedules.routes import router as schedules_router
+from anxin.privacy.routes import router as privacy_router
+from anxin.risk.routes import admin as risk_admin_router
+from anxin.risk.routes import router as risk_router
+from anxin.web.routes import install as install_web
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +47,7 @@ PURGE_EVERY = 600  # maintenance rounds between idempotency purges (about ten mi
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     services = Services.build(settings, clock)
+    services.on_erase.append(lambda user_id: forget_assistant_user(services, user_id))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +68,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.services = services
     problems.install(app)
     app.include_router(identity_router)
+    app.include_router(preferences_router)
+    app.include_router(family_router)
+    app.include_router(privacy_router)
     app.include_router(accounts_router)
     app.include_router(ledger_admin_router)
     app.include_router(payments_router)
@@ -65,7 +79,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(merchants_router)
     app.include_router(bills_router)
     app.include_router(schedules_router)
+    app.include_router(holds_router)
+    app.include_router(risk_router)
+    app.include_router(risk_admin_router)
     app.include_router(notify_router)
+    app.include_router(assistant_router)
+    install_web(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -82,6 +101,9 @@ async def _maintenance(services: Services) -> None:
         rounds += 1
         try:
             await asyncio.to_thread(services.ledger.expire_due)
+            await asyncio.to_thread(expire_holds, services)
+            if services.risk is not None:
+                await asyncio.to_thread(services.risk.flush)
             await asyncio.to_thread(run_pending_splits, services)
             await asyncio.to_thread(settle_due, services)
             await asyncio.to_thread(settle_yesterday, services)

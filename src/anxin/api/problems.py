@@ -48,20 +48,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        body = {
-            "type": PROBLEM_BASE + slug,
-            "title": str(exc.detail),
-            "status": exc.status_code,
-            "detail": str(exc.detail),
-            "instance": request.url.path,
-        }
-        return JSONResponse(
-            body,
-            status_code=exc.status_code,
-            media_type=PROBLEM_JSON,
-            headers=getattr(exc, "headers", None),
-        )
+        return http_problem(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -75,6 +62,24 @@ def install(app: FastAPI) -> None:
             "instance": request.url.path,
         }
         return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+
+def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+    """A routing error (no such path, wrong method) as problem+json."""
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    body = {
+        "type": PROBLEM_BASE + slug,
+        "title": str(exc.detail),
+        "status": exc.status_code,
+        "detail": str(exc.detail),
+        "instance": request.url.path,
+    }
+    return JSONResponse(
+        body,
+        status_code=exc.status_code,
+        media_type=PROBLEM_JSON,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def _describe(error: dict[str, Any]) -> dict[str, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from anxin.core.clock import Clock, clock_from
 from anxin.core.db import Database
 from anxin.core.settings import Settings
+from anxin.identity.family.check import guardian_check
 from anxin.identity.service import Identity, LoginPolicy
 from anxin.ledger.service import Ledger
 from anxin.ledger.writer import LedgerWriter
@@ -18,9 +20,14 @@ from anxin.payments.banks.sandbox import SandboxBank, SandboxConfig
 from anxin.payments.bills.connector import BillerConnector
 from anxin.payments.bills.sandbox import SandboxBillers
 from anxin.payments.fx.rates import RateSource, SandboxRates
-from anxin.payments.risk_hook import RiskHook, allow_everything
+from anxin.payments.risk_hook import PaymentCheck, RiskHook, allow_everything
 from anxin.payments.salary import note_salaries
 from anxin.payments.wallets import ensure_wallet
+from anxin.privacy.consents import allowed as consent_allowed
+from anxin.risk.freezes import guard_frozen
+from anxin.risk.logins import login_check
+from anxin.risk.service import RiskService
+from anxin.risk.velocity import open_velocity_store
 
 
 @dataclass
@@ -36,6 +43,16 @@ class Services:
     rates: RateSource
     bank: BankConnector
     billers: BillerConnector
+    # Each capability that keeps personal data forgets the person here when an account is
+    # erased (privacy.erasure calls these with the user id), e.g. assistant transcripts.
+    on_erase: list[Callable[[str], object]] = field(default_factory=list)
+    # Called with (user id, purpose) after a user withdraws a privacy consent, so the
+    # capability using that data stops and drops it (assistant_history: delete transcripts).
+    on_consent_withdrawn: list[Callable[[str, str], object]] = field(default_factory=list)
+    # The live risk engine (None when ANXIN_RISK_ENGINE is off), and the checks a payment
+    # passes after the risk hook allows it; the first HoldReason returned holds it.
+    risk: RiskService | None = None
+    payment_checks: list[PaymentCheck] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -60,6 +77,18 @@ class Services:
         )
         identity.on_register.append(lambda user: ensure_wallet(ledger, user.id, "CNY"))
         ledger.on_posted.append(note_salaries)
+        risk = (
+            RiskService(
+                db,
+                clock,
+                use_location=lambda user: consent_allowed(db, user, "location"),
+                velocity=open_velocity_store(settings.redis_url),
+            )
+            if settings.risk_engine
+            else None
+        )
+        if risk is not None:
+            identity.on_login.append(login_check(risk, db, clock))
         channels: list[Channel] = [
             SandboxSms(settings.sms_log or settings.data_dir / "sms-sandbox.log", clock)
         ]
@@ -74,11 +103,13 @@ class Services:
             ledger=ledger,
             writer=LedgerWriter(ledger),
             identity=identity,
-            risk_hook=allow_everything,
+            risk_hook=guard_frozen(db, risk.hook if risk is not None else allow_everything),
             channels=channels,
             rates=SandboxRates(),
             bank=SandboxBank(SandboxConfig.from_settings(settings)),
             billers=SandboxBillers(),
+            risk=risk,
+            payment_checks=[guardian_check],
         )
 
     def recipient(self, user_id: str) -> tuple[str, str | None, str | None]:
@@ -88,6 +119,8 @@ class Services:
 
     def close(self) -> None:
         self.writer.stop()
+        if self.risk is not None:
+            self.risk.flush()
         self.db.dispose()
 
 

@@ -83,6 +83,22 @@ class PaymentRefused(Forbidden):
     slug, title = "payment-refused", "Payment refused by the risk check"
 
 
+class AccountFrozen(Forbidden):
+    """The account is frozen (by its owner or an analyst): it can receive, not send."""
+
+    slug, title = "account-frozen", "Account frozen"
+
+
+class CardFrozen(Forbidden):
+    slug, title = "card-frozen", "Card frozen"
+
+
+class LoginRefused(Forbidden):
+    """The risk check refused a login whose password was right; `reasons` say why."""
+
+    slug, title = "login-refused", "Login refused by the risk check"
+
+
 class RateLimited(AnxinError):
     slug, title, status = "rate-limited", "Too many attempts", 429
 

@@ -51,6 +51,23 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_seconds: int = 900
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the risk engine's velocity counters (shared by API workers); "
+        "unset = kept in this process.",
+    )
+    risk_engine: bool = Field(
+        default=True, description="Decide payments and logins with the risk engine; off = allow."
+    )
+    hold_challenge_seconds: int = Field(
+        default=300, ge=30, description="A step-up challenge not passed in this time is voided."
+    )
+    hold_review_seconds: int = Field(
+        default=48 * 3600, ge=60, description="A payment held for an analyst waits this long."
+    )
+    hold_guardian_seconds: int = Field(
+        default=24 * 3600, ge=60, description="A payment waiting for a guardian waits this long."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:
