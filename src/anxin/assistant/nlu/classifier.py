@@ -162,19 +162,27 @@ class TextClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities, one row per text, columns in `labels` order."""
-        scores = self.logits(texts)
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        result: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
-        return result
+        return softmax(self.logits(texts))
 
     def predict(self, text: str) -> Prediction:
         return self.predict_many([text])[0]
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
-        probabilities = self.probabilities(texts)
-        best = probabilities.argmax(axis=1)
-        return [
-            Prediction(self.labels[int(i)], float(row[int(i)]))
-            for i, row in zip(best, probabilities, strict=True)
-        ]
+        return best_labels(self.labels, self.probabilities(texts))
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits, shifted by each row's maximum so exp never overflows."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    result: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+    return result
+
+
+def best_labels(labels: Sequence[str], probabilities: np.ndarray) -> list[Prediction]:
+    """The most probable label of each row, with its probability."""
+    best = probabilities.argmax(axis=1)
+    return [
+        Prediction(labels[int(i)], float(row[int(i)]))
+        for i, row in zip(best, probabilities, strict=True)
+    ]

@@ -21,7 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from anxin.assistant.nlu.classifier import ClassifierConfig, Prediction, TextClassifier
+from anxin.assistant.nlu.classifier import (
+    ClassifierConfig,
+    Prediction,
+    TextClassifier,
+    best_labels,
+    softmax,
+)
 
 FORMAT = 1
 
@@ -193,19 +199,10 @@ class CompiledClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """The multinomial logistic regression's softmax, one row per text."""
-        scores = self.logits(texts)
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        result: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
-        return result
+        return softmax(self.logits(texts))
 
     def predict(self, text: str) -> Prediction:
         return self.predict_many([text])[0]
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
-        probabilities = self.probabilities(texts)
-        best = probabilities.argmax(axis=1)
-        return [
-            Prediction(self.labels[int(i)], float(row[int(i)]))
-            for i, row in zip(best, probabilities, strict=True)
-        ]
+        return best_labels(self.labels, self.probabilities(texts))

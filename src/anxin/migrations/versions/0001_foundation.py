@@ -9,6 +9,8 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from anxin.migrations.append_only import drop_append_only, make_append_only
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -164,33 +166,11 @@ def upgrade() -> None:
             sqlite_where=sa.text("reverses_id IS NOT NULL"),
             postgresql_where=sa.text("reverses_id IS NOT NULL"),
         )
-    _append_only_journal()
-
-
-APPEND_ONLY_SQLITE = (
-    "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries "
-    "BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END",
-    "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries "
-    "BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END",
-)
-APPEND_ONLY_POSTGRESQL = (
-    "CREATE FUNCTION ledger_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'ledger_entries is append-only'; END $$",
-    "CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries "
-    "FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only()",
-)
-
-
-def _append_only_journal() -> None:
-    dialect = op.get_bind().dialect.name
-    for statement in APPEND_ONLY_POSTGRESQL if dialect == "postgresql" else APPEND_ONLY_SQLITE:
-        op.execute(statement)
+    make_append_only("ledger_entries")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER ledger_entries_append_only ON ledger_entries")
-        op.execute("DROP FUNCTION ledger_entries_append_only()")
+    drop_append_only("ledger_entries")
     with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
         batch_op.drop_index(
             "ix_ledger_transfers_reverses_id",

@@ -9,6 +9,8 @@ Revises: 0001 (a branch of its own: `Database.upgrade` applies every head)
 import sqlalchemy as sa
 from alembic import op
 
+from anxin.migrations.append_only import drop_append_only, make_append_only
+
 revision = "0002_risk"
 down_revision = "0001"
 branch_labels = None
@@ -66,30 +68,13 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_list_audit")),
     )
-    postgresql = op.get_bind().dialect.name == "postgresql"
     for table in APPEND_ONLY:
-        if postgresql:
-            op.execute(
-                f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-            )
-        else:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
+        make_append_only(table)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in APPEND_ONLY:
-            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
-            op.execute(f"DROP FUNCTION {table}_append_only()")
+    for table in APPEND_ONLY:
+        drop_append_only(table)
     op.drop_table("risk_list_audit")
     op.drop_table("risk_list_entries")
     with op.batch_alter_table("risk_decisions", schema=None) as batch_op:

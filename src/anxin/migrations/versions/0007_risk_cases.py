@@ -10,6 +10,8 @@ Revises: 0002_risk (needs 0002_payments too)
 import sqlalchemy as sa
 from alembic import op
 
+from anxin.migrations.append_only import drop_append_only, make_append_only
+
 revision = "0007_risk_cases"
 down_revision = "0002_risk"
 branch_labels = None
@@ -111,30 +113,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("login_events", schema=None) as batch_op:
         batch_op.create_index("ix_login_events_user_id_at", ["user_id", "at"])
-    dialect = op.get_bind().dialect.name
     for table in APPEND_ONLY:
-        if dialect == "postgresql":
-            op.execute(
-                f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-                f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-            )
-        else:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-                )
+        make_append_only(table)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for table in APPEND_ONLY:
-            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
-            op.execute(f"DROP FUNCTION {table}_append_only()")
+    for table in APPEND_ONLY:
+        drop_append_only(table)
     for table in (
         "login_events", "risk_freeze_audit", "risk_freezes", "risk_labels",
         "risk_review_claims", "payment_holds",

@@ -7,6 +7,8 @@ Revises: 0001 (a branch of its own: `Database.upgrade` applies every head)
 import sqlalchemy as sa
 from alembic import op
 
+from anxin.migrations.append_only import drop_append_only, make_append_only
+
 revision = "0009_privacy"
 down_revision = "0001"
 branch_labels = None
@@ -37,26 +39,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("privacy_audit", schema=None) as batch_op:
         batch_op.create_index("ix_privacy_audit_user_id_at", ["user_id", "at"], unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION privacy_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'privacy_audit is append-only'; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER privacy_audit_append_only BEFORE UPDATE OR DELETE ON privacy_audit "
-            "FOR EACH ROW EXECUTE FUNCTION privacy_audit_append_only()"
-        )
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER privacy_audit_no_{action.lower()} BEFORE {action} "
-                "ON privacy_audit BEGIN SELECT RAISE(ABORT, 'privacy_audit is append-only'); END"
-            )
+    make_append_only("privacy_audit")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER privacy_audit_append_only ON privacy_audit")
-        op.execute("DROP FUNCTION privacy_audit_append_only()")
+    drop_append_only("privacy_audit")
     op.drop_table("privacy_audit")
     op.drop_table("privacy_consents")

@@ -9,6 +9,8 @@ Revises: 0001 (a branch of its own: `Database.upgrade` applies every head)
 import sqlalchemy as sa
 from alembic import op
 
+from anxin.migrations.append_only import drop_append_only, make_append_only
+
 revision = "0010_family"
 down_revision = "0001"
 branch_labels = None
@@ -72,27 +74,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("family_audit", schema=None) as batch_op:
         batch_op.create_index("ix_family_audit_parent_id_at", ["parent_id", "at"], unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION family_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'family_audit is append-only'; END $$"
-        )
-        op.execute(
-            "CREATE TRIGGER family_audit_append_only BEFORE UPDATE OR DELETE ON family_audit "
-            "FOR EACH ROW EXECUTE FUNCTION family_audit_append_only()"
-        )
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER family_audit_no_{action.lower()} BEFORE {action} "
-                "ON family_audit BEGIN SELECT RAISE(ABORT, 'family_audit is append-only'); END"
-            )
+    make_append_only("family_audit")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER family_audit_append_only ON family_audit")
-        op.execute("DROP FUNCTION family_audit_append_only()")
+    drop_append_only("family_audit")
     op.drop_table("family_audit")
     op.drop_table("family_links")
     op.drop_table("user_preferences")
