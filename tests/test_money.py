@@ -64,3 +64,15 @@ def test_minor_units_round_trip_through_text(units: int, currency: str) -> None:
     text = format_minor(units, currency)
     assert Money.parse(text, currency).to_minor() == units
     assert Money.from_minor(units, currency).amount == Decimal(text)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [("1234.5", "CNY", "¥1,234.50"), ("-12", "CNY", "-¥12.00"), ("12000", "JPY", "JP¥12,000"),
+     ("3.2", "THB", "THB 3.20"), ("1000000", "USD", "$1,000,000.00"),
+     ("0.001", "BHD", "BHD 0.001")],
+)  # fmt: skip
+def test_money_is_shown_with_its_sign_grouping_and_minor_digits(
+    amount: str, currency: str, shown: str
+) -> None:
+    assert Money(Decimal(amount), currency).shown() == shown

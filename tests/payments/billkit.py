@@ -6,53 +6,15 @@ modules import by name.)
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from anxin.api.services import Services
-
-PASSWORD = "long enough password"
+import peoplekit
 
 
-@dataclass
-class People:
-    client: TestClient
-    admin: dict[str, str]
-    _keys: itertools.count[int] = field(default_factory=itertools.count)
-
-    @property
-    def services(self) -> Services:
-        services: Services = self.client.app.state.services  # type: ignore[attr-defined]
-        return services
-
-    def key(self) -> dict[str, str]:
-        return {"Idempotency-Key": f"k-{next(self._keys)}"}
-
-    def sign_up(self, username: str, phone: str, display: str) -> dict[str, str]:
-        body = {"username": username, "password": PASSWORD, "phone": phone,
-                "display_name": display}  # fmt: skip
-        assert self.client.post("/v1/users", json=body).status_code == 201
-        login = {"username": username, "password": PASSWORD}
-        token = self.client.post("/v1/auth/login", json=login).json()["token"]
-        return {"Authorization": f"Bearer {token}"}
-
-    def wallet(self, headers: dict[str, str]) -> dict[str, Any]:
-        accounts = self.client.get("/v1/accounts", headers=headers).json()["accounts"]
-        return next(a for a in accounts if a["kind"] == "wallet" and a["currency"] == "CNY")
-
-    def fund(self, headers: dict[str, str], amount: str) -> None:
-        bank = self.client.post(
-            "/v1/ledger/accounts", json={"currency": "CNY", "no_overdraft": False},
-            headers=self.admin,
-        ).json()["id"]  # fmt: skip
-        body = {"debit_account_id": bank, "credit_account_id": self.wallet(headers)["id"],
-                "amount": amount, "currency": "CNY"}  # fmt: skip
-        done = self.client.post("/v1/ledger/transfers", json=body,
-                                headers={**self.admin, **self.key()})  # fmt: skip
-        assert done.status_code == 201, done.text
+class People(peoplekit.People):
+    """People with wallets, plus what the bill tests ask of them."""
 
     def balance(self, headers: dict[str, str]) -> tuple[str, str]:
         """(posted balance, available balance) of the person's CNY wallet."""

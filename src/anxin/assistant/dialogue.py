@@ -334,8 +334,8 @@ class _Turn:
                                      choices=_yes_no(self.lang))  # fmt: skip
         # Restate the whole action again: someone unsure (or an elderly user who repeated the
         # request) must see the payee and amount, not only "say yes or cancel".
-        text = self._confirm_text(state.action or {}) if state.action else ""
-        reply = self.reply("confirm", text or self.say("confirm_again"), action=state.action,
+        assert state.action is not None  # a dialogue confirms only once its action is ready
+        reply = self.reply("confirm", self._confirm_text(state.action), action=state.action,
                            choices=_yes_no(self.lang))  # fmt: skip
         return state, reply
 

@@ -132,12 +132,6 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {
         "每次工资存 {percent}。不收费。对吗？",
         "Save {percent} of each salary. No fee. Right?",
     ),
-    "confirm_again": (
-        "请说“确认”执行，或说“取消”放弃。",
-        "Please say yes to go ahead, or cancel to stop.",
-        "说“确认”或“取消”。",
-        "Say yes or cancel.",
-    ),
     "what_to_change": (
         "哪里不对？请直接说要改的内容，比如“是八百”，或说“取消”。",
         "What should I change? Say it, for example “800”, or say cancel.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from anxin.core.errors import InvalidInput
 
@@ -60,6 +60,9 @@ MINOR_UNITS: dict[str, int] = {
     "VND": 0,
     "ZAR": 2,
 }
+
+SYMBOLS: Final = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"}
+"""Currency signs people recognise; other currencies are shown with their ISO code."""
 
 _DECIMAL_TEXT = re.compile(r"^[+-]?(\d+)(\.(\d+))?$")
 
@@ -130,6 +133,13 @@ class Money:
     def __str__(self) -> str:
         """The canonical decimal string with exactly the currency's minor digits."""
         return format_minor(self.to_minor(), self.currency)
+
+    def shown(self) -> str:
+        """The amount as people read it: `¥1,234.50`, `-$3.00`, `JP¥12,000`, `THB 3.20`."""
+        digits = minor_units(self.currency)
+        symbol = SYMBOLS.get(self.currency, f"{self.currency} ")
+        sign = "-" if self.amount < 0 else ""
+        return f"{sign}{symbol}{abs(self.amount):,.{digits}f}"
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:

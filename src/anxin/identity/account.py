@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, select, update
 
 from anxin.core.clock import isoformat
@@ -33,15 +32,7 @@ class Login:
 
 def require_password(identity: Identity, user_id: str, password: str) -> None:
     """Refuse unless `password` is the user's: destructive steps ask for it again."""
-    with identity.db.read() as conn:
-        stored = conn.execute(
-            select(t.users.c.password_hash).where(t.users.c.id == user_id)
-        ).scalar_one_or_none()
-    try:
-        ok = stored is not None and identity.hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
+    if not identity.check_password(user_id, password):
         raise Forbidden("that password is not right", field="password")
 
 

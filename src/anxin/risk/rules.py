@@ -29,6 +29,7 @@ from typing import Any, Final
 import yaml
 
 from anxin.core.errors import InvalidInput
+from anxin.core.money import SYMBOLS
 from anxin.risk.events import EVENT_TYPES
 from anxin.risk.expr import Condition, Fn, compile_condition
 from anxin.risk.features import FEATURES
@@ -41,7 +42,6 @@ RANK: Final = {name: rank for rank, name in enumerate(DECISIONS)}
 SHIPPED: Final = "default.yaml"
 _FEATURE_KINDS: Final = {name: spec.kind for name, spec in FEATURES.items()}
 _CODE_CHARS: Final = frozenset(string.ascii_uppercase + string.digits + "_")
-_SYMBOLS: Final = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,7 @@ class RuleSet:
 
 def format_money(amount: Decimal, currency: str) -> str:
     """¥8,000 / ¥8,000.50 / JP¥12,000: whole amounts without the trailing zeros."""
-    symbol = _SYMBOLS.get(currency, f"{currency} " if currency else "")
+    symbol = SYMBOLS.get(currency, f"{currency} " if currency else "")
     if amount == amount.to_integral_value():
         return f"{symbol}{amount:,.0f}"
     return f"{symbol}{amount:,.2f}"

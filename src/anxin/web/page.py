@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from anxin.api.services import Services, services_of
 from anxin.core.clock import from_micros
 from anxin.core.errors import AnxinError, Unauthenticated
-from anxin.core.money import format_minor
+from anxin.core.money import Money
 from anxin.identity.service import User
 from anxin.web import prefs, session
 from anxin.web.forms import Form
@@ -28,7 +28,6 @@ from anxin.web.nav import NAV
 SHOWN_TZ = ZoneInfo("Asia/Shanghai")
 """Times are shown, and date filters read, on mainland China time."""
 
-SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$"}
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -119,11 +118,7 @@ class Page:
 
 def money(units: int, currency: str) -> str:
     """Minor units as shown to people: `¥1,234.50`, `-¥12.00`."""
-    text = format_minor(abs(units), currency)
-    whole, dot, fraction = text.partition(".")
-    grouped = f"{int(whole):,}" + dot + fraction
-    symbol = SYMBOLS.get(currency, currency + " ")
-    return f"{'-' if units < 0 else ''}{symbol}{grouped}"
+    return Money.from_minor(units, currency).shown()
 
 
 def shown_time(micros: int, pattern: str = "%Y-%m-%d %H:%M") -> str:

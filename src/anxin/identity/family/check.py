@@ -45,7 +45,7 @@ def guardian_check(services: Services, event: PaymentEvent) -> HoldReason | None
 
 def guardian_reason(limit: Money) -> dict[str, str]:
     """Why the payment waits, in both languages, naming the limit."""
-    shown = f"¥{limit}" if limit.currency == "CNY" else f"{limit.currency} {limit}"
+    shown = limit.shown()
     return {
         "code": "guardian_approval",
         "zh": f"超过监护人审批额度 {shown}，等待监护人确认",
