@@ -66,7 +66,7 @@ def test_quote_shows_rate_and_fee_and_converting_moves_both_legs(
     assert legs[0]["metadata"]["rate"] == "0.13731"
     assert balances(client, traveller) == {"CNY": "9000.00", "USD": "137.31"}
     told = client.get("/v1/notifications", headers=traveller).json()["notifications"][0]
-    assert told["title"] == "换汇成功：CNY 1000.00 → USD 137.31"
+    assert told["title"] == "换汇成功：¥1,000.00 → $137.31"
     report = client.get("/v1/ledger/verify", headers=admin).json()
     assert report["ok"], report["problems"]
 

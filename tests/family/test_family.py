@@ -133,7 +133,7 @@ def test_above_the_limit_waits_for_the_guardian_who_approves(
     assert balances(people, mum) == ("1200.00", "1200.00")
     assert balances(people, wang) == ("800.00", "800.00")
     told = [n["body"] for n in inbox(people, mum) if (n["data"] or {}).get("hold_id")]
-    assert any("You sent CNY 800.00" in body for body in told)
+    assert any("You sent ¥800.00" in body for body in told)
     assert any("800.00" in n["body"] for n in inbox(people, wang))
     again = decide(people, ming, hold["id"], "approve")
     assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"

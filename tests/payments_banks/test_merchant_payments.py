@@ -68,7 +68,7 @@ def test_pay_by_qr_then_partial_and_full_refunds_capped_and_replayed(
     assert (payment["kind"], payment["amount"], payment["order_id"]) == ("payment", "30.00", "A-1")
     assert wallet(bank, payer)["balance"] == "70.00"
     told = bank.get("/v1/notifications", headers=owner).json()["notifications"][0]
-    assert "收款 CNY 30.00" in told["title"] and "小红" in told["body"]
+    assert "收款 ¥30.00" in told["title"] and "小红" in told["body"]
     # Partial refund, then the rest by default; a retried refund answers the original.
     same = key()
     part = refund(bank, owner, payment["transfer_id"], same, amount="10.00")

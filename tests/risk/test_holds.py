@@ -60,8 +60,8 @@ def test_a_challenge_holds_the_money_until_the_texted_code_releases_it(
     assert done.json()["transfer"]["status"] == "posted"
     assert wallet(client, payer)["balance"] == "700.00"
     assert wallet(client, payee)["balance"] == "300.00"
-    assert any(n["title"] == "已向payee转账 CNY 300.00" for n in inbox(client, payer))
-    assert any(n["title"] == "收到payer转账 CNY 300.00" for n in inbox(client, payee))
+    assert any(n["title"] == "已向payee转账 ¥300.00" for n in inbox(client, payer))
+    assert any(n["title"] == "收到payer转账 ¥300.00" for n in inbox(client, payee))
     assert client.get("/v1/holds", headers=payer).json()["holds"] == []
     again = client.post(f"/v1/holds/{hold['id']}/verify", json={"code": "000000"}, headers=payer)
     assert again.status_code == 409

@@ -289,7 +289,7 @@ def test_notifications_are_listed_and_can_be_marked_read(client: TestClient) -> 
     fund(client, "xiaoming", "100.00")
     pay_by_api(client, api_auth(client, "xiaoming"), "mama", "8.00")
     inbox = mum.get("/notifications")
-    assert "收到小明转账 CNY 8.00" in text_of(inbox.text)
+    assert "收到小明转账 ¥8.00" in text_of(inbox.text)
     assert "未读 1 条" in text_of(inbox.text)
     read = re.search(r'action="(/notifications/[^"]+/read)"', inbox.text)
     assert read is not None

@@ -179,7 +179,7 @@ def _held_messages(
     hold_id: str, reason: HoldReason, parties: Parties, money: Money, code: str | None,
     services: Services,
 ) -> list[Message]:  # fmt: skip
-    shown = f"{money.currency} {money}"
+    shown = money.shown()
     data = {"hold_id": hold_id}
     minutes = max(hold_seconds(services, reason.kind) // 60, 1)
     to = parties.payee_name
@@ -279,7 +279,7 @@ def approve_hold(services: Services, hold_id: str, actor: str) -> TransferRow:
     def approved(conn: Connection, transfers: list[TransferRow]) -> None:
         now = transfers[0].resolved_at or to_micros(services.clock.now())
         _close(conn, found, APPROVED, actor, None, now)
-        shown = f"{found.money.currency} {found.money}"
+        shown = found.money.shown()
         data = {"transfer_id": found.transfer_id, "hold_id": found.id}
         messages = [Message(found.user_id, "payment", f"已向{payee}转账 {shown}",
                             f"You sent {shown} to {payee}.", data)]  # fmt: skip
@@ -301,7 +301,7 @@ def hand_to_guardian(services: Services, hold_id: str, actor: str) -> None:
     if found.kind != REVIEW or found.approver_user_id is None:
         raise InvalidState("this payment does not wait for a guardian", field="hold_id")
     payer, payee = _names(services, found)
-    shown = f"{found.money.currency} {found.money}"
+    shown = found.money.shown()
     with services.db.write() as conn:
         changed = conn.execute(
             update(t).where(t.c.id == hold_id, t.c.status == WAITING).values(kind=GUARDIAN)
@@ -406,7 +406,7 @@ def _closer(
     def close(conn: Connection, transfers: list[TransferRow]) -> None:
         now = transfers[0].resolved_at or transfers[0].created_at
         _close(conn, found, status, actor, note, now)
-        shown = f"{found.money.currency} {found.money}"
+        shown = found.money.shown()
         why = {REJECTED: "was not made", EXPIRED_HOLD: "was not confirmed in time"}[status]
         enqueue(conn, [Message(
             found.user_id, "payment", f"转账{shown}未完成",

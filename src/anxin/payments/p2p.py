@@ -132,7 +132,7 @@ def prepare_payment(
     meta = {"type": "p2p", "from_user": payer.id, "to_user": recipient.id, "note": note}
 
     def tell_both(conn: Connection, transfers: list[TransferRow]) -> None:
-        shown = f"{money.currency} {money}"
+        shown = money.shown()
         data = {"transfer_id": transfers[0].id}
         enqueue(conn, [
             Message(payer.id, "payment", f"已向{recipient.display_name}转账 {shown}",

@@ -89,7 +89,7 @@ async def convert(
     )
 
     def tell(conn: Connection, transfers: list[TransferRow]) -> None:
-        shown_sell, shown_buy = f"{sell.currency} {sell}", f"{buy.currency} {buy}"
+        shown_sell, shown_buy = sell.shown(), buy.shown()
         enqueue(conn, [Message(
             user.id, "payment", f"换汇成功：{shown_sell} → {shown_buy}",
             f"You exchanged {shown_sell} for {shown_buy} at {row['rate']}.",

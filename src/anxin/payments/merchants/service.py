@@ -142,7 +142,7 @@ async def pay_by_qr(
 
     def record(conn: Connection, transfers: list[TransferRow]) -> None:
         _record_trade(conn, shop, transfers[0], PAYMENT, payer.id, order_id=code.order_id)
-        shown = f"{money.currency} {money}"
+        shown = money.shown()
         data = {"transfer_id": transfers[0].id, "merchant_id": shop["id"]}
         enqueue(conn, [
             Message(payer.id, "payment", f"已向{shop['name']}付款 {shown}",
@@ -211,7 +211,7 @@ async def refund(
 
     def record(conn: Connection, transfers: list[TransferRow]) -> None:
         _record_trade(conn, shop, transfers[0], REFUND, payment["payer_id"], payment_id)
-        shown = f"{cur} {format_minor(units, cur)}"
+        shown = Money.from_minor(units, cur).shown()
         data = {"transfer_id": transfers[0].id, "payment_id": payment_id}
         enqueue(conn, [
             Message(payment["payer_id"], "payment", f"{shop['name']} 退款 {shown}",
