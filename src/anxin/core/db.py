@@ -2,12 +2,18 @@
 
 SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged commit survives a power
 cut; write transactions start with `BEGIN IMMEDIATE` so that reads inside them see the state
-they will write over (SQLite's equivalent of `SELECT ... FOR UPDATE`). PostgreSQL keeps its
+they will write over (SQLite's equivalent of `SELECT ... FOR UPDATE`). SQLite has one writer
+at a time, and a writer that finds the lock taken sleeps in growing steps (up to 100 ms)
+even after it frees, so the threads of one process take turns on a Python lock first and
+are woken the moment the writer before them commits; the busy timeout is then only for
+other processes. PostgreSQL keeps its
 defaults; callers lock the rows they change.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -64,6 +70,10 @@ class Database:
                 pool_recycle=3600,
             )
         self._readers: Engine = self.engine
+        self._open_read = threading.local()
+        self._one_writer: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        )
         if not self.is_sqlite:
             self._readers = create_engine(
                 self.url,
@@ -77,7 +87,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write transaction, committed on success and rolled back on any error."""
-        with self.engine.connect() as conn:
+        with self._one_writer, self.engine.connect() as conn:
             conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
@@ -90,9 +100,23 @@ class Database:
         or a multi-query reader such as `verify` could see a transfer's journal entries but
         not its account totals. Its readers have their own pool set to that level once per
         connection, so a read costs no extra round trip to set it.
+
+        A read opened inside another read on the same thread joins it: a payment's checks
+        (payee, idempotency, freezes, guardian) then cost one pooled connection and one
+        `BEGIN`, and see one state. The joined read does not see what the thread writes in
+        the meantime, so code that writes and then reads back must not sit inside an outer
+        read; nor may a read stay open across a `yield` that resumes on another thread.
         """
+        joined: Connection | None = getattr(self._open_read, "conn", None)
+        if joined is not None:
+            yield joined
+            return
         with self._readers.connect() as conn, conn.begin():
-            yield conn
+            self._open_read.conn = conn
+            try:
+                yield conn
+            finally:
+                self._open_read.conn = None
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration of every capability.

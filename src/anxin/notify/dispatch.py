@@ -17,7 +17,7 @@ from anxin.core.clock import Clock, to_micros
 from anxin.core.db import Database
 from anxin.notify import tables as t
 from anxin.notify.channels import IN_APP, Channel, ChannelError, Outgoing
-from anxin.notify.preferences import MARKETING, channels_for, load_preferences
+from anxin.notify.preferences import MARKETING, channels_for, preferences_of
 from anxin.notify.service import marketing_allowed
 
 MAX_ATTEMPTS = 6
@@ -43,12 +43,12 @@ def dispatch_pending(
         return 0
     users = {row["user_id"] for row in claimed}
     with db.read() as conn:
-        wanted = {user_id: load_preferences(conn, user_id) for user_id in users}
+        wanted = preferences_of(conn, users)
         for user_id in {row["user_id"] for row in claimed if row["category"] == MARKETING}:
             # Opted out after the offer was queued: it is not sent anywhere beyond the inbox.
             if not marketing_allowed(conn, user_id):
                 wanted[user_id] = {**wanted[user_id], MARKETING: ()}
-    addresses = {user_id: recipient(user_id) for user_id in users}
+        addresses = {user_id: recipient(user_id) for user_id in users}  # joins this read
     outcomes = [
         _deliver(row, wanted[row["user_id"]], channels, addresses[row["user_id"]], now)
         for row in claimed

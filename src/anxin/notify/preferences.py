@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import Connection, delete, insert, select
 
 from anxin.core.errors import InvalidInput
@@ -33,9 +35,22 @@ def channels_for(category: str, chosen: dict[str, tuple[str, ...]]) -> set[str]:
 
 
 def load_preferences(conn: Connection, user_id: str) -> dict[str, tuple[str, ...]]:
+    return preferences_of(conn, [user_id])[user_id]
+
+
+def preferences_of(
+    conn: Connection, user_ids: Collection[str]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each user's channels per category (the defaults where they chose none), in one query:
+    a delivery round serves up to a hundred people."""
+    chosen = {user_id: dict(DEFAULTS) for user_id in user_ids}
     c = t.preferences.c
-    rows = conn.execute(select(c.category, c.channels).where(c.user_id == user_id)).all()
-    return {**DEFAULTS, **{row.category: tuple(row.channels) for row in rows}}
+    rows = conn.execute(
+        select(c.user_id, c.category, c.channels).where(c.user_id.in_(list(chosen)))
+    )
+    for row in rows:
+        chosen[row.user_id][row.category] = tuple(row.channels)
+    return chosen
 
 
 def save_preferences(conn: Connection, user_id: str, chosen: dict[str, list[str]]) -> None:

@@ -110,23 +110,25 @@ def prepare_payment(
     A challenge or review verdict, or a `PaymentCheck`'s `HoldReason`, makes the transfer
     pending and records the hold with it.
     """
-    recipient = resolve_recipient(services, payer, ref)
-    if recipient.id == payer.id:
-        raise InvalidInput("you cannot pay yourself", field="to")
-    scope, print_ = f"user:{payer.id}", fingerprint("p2p", body)
-    reason: HoldReason | None = None
-    if services.ledger.replay(scope, idempotency_key, print_) is None:
-        origin = origin or Origin(ip=ip)
-        event = PaymentEvent(
-            user_id=payer.id, amount=money, channel=channel, at=services.clock.now(),
-            payee_user_id=recipient.id, ip=origin.ip or ip, device_id=origin.device_id,
-            lat=origin.lat, lon=origin.lon,
-        )  # fmt: skip
-        risk = _reachable(hold_for(services.risk_hook(event)), payer)
-        reason = _strictest_hold(risk, services, event)
-    source = wallet_id(services.ledger, payer.id, money.currency, open_missing=False)
+    with services.db.read():  # every check below reads within this one transaction
+        recipient = resolve_recipient(services, payer, ref)
+        if recipient.id == payer.id:
+            raise InvalidInput("you cannot pay yourself", field="to")
+        scope, print_ = f"user:{payer.id}", fingerprint("p2p", body)
+        reason: HoldReason | None = None
+        if services.ledger.replay(scope, idempotency_key, print_) is None:
+            origin = origin or Origin(ip=ip)
+            event = PaymentEvent(
+                user_id=payer.id, amount=money, channel=channel, at=services.clock.now(),
+                payee_user_id=recipient.id, ip=origin.ip or ip, device_id=origin.device_id,
+                lat=origin.lat, lon=origin.lon,
+            )  # fmt: skip
+            risk = _reachable(hold_for(services.risk_hook(event)), payer)
+            reason = _strictest_hold(risk, services, event)
+        source = wallet_id(services.ledger, payer.id, money.currency, open_missing=False)
     if source is None:
         raise NotFound(f"you have no {money.currency} wallet", field="currency")
+    # Outside the read: opening the payee's first wallet writes, and must then find it.
     target = wallet_id(services.ledger, recipient.id, money.currency, open_missing=True)
     assert target is not None
     meta = {"type": "p2p", "from_user": payer.id, "to_user": recipient.id, "note": note}
