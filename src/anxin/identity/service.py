@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, isoformat, to_micros
@@ -41,6 +41,21 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _BAD_LOGIN = "wrong username or password"
 OK, BAD_PASSWORD, THROTTLED, BLOCKED = "ok", "bad_password", "throttled", "blocked"
 _RANK: Final = {"allow": 0, "challenge": 1, "review": 2, "block": 3}
+
+# Built once: every authenticated request and every payment runs these, and building a
+# statement costs about as much as running it.
+_USER_BY_ID = select(t.users).where(t.users.c.id == bindparam("user_id"))
+_TOKEN_USER = (
+    select(t.users)
+    .join(t.tokens, t.tokens.c.user_id == t.users.c.id)
+    .where(
+        and_(
+            t.tokens.c.id == bindparam("token_id"),
+            t.tokens.c.revoked_at.is_(None),
+            t.tokens.c.expires_at > bindparam("now"),
+        )
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +177,7 @@ class Identity:
 
     def user(self, user_id: str) -> User:
         with self.db.read() as conn:
-            row = conn.execute(select(t.users).where(t.users.c.id == user_id)).first()
+            row = conn.execute(_USER_BY_ID, {"user_id": user_id}).first()
         if row is None:
             raise NotFound(f"user {user_id!r} does not exist")
         return User.from_row(row)
@@ -356,17 +371,7 @@ class Identity:
         if expires <= now:
             raise Unauthenticated("token expired; log in again")
         with self.db.read() as conn:
-            row = conn.execute(
-                select(t.users)
-                .join(t.tokens, t.tokens.c.user_id == t.users.c.id)
-                .where(
-                    and_(
-                        t.tokens.c.id == token_id,
-                        t.tokens.c.revoked_at.is_(None),
-                        t.tokens.c.expires_at > now,
-                    )
-                )
-            ).first()
+            row = conn.execute(_TOKEN_USER, {"token_id": token_id, "now": now}).first()
         if row is None:
             raise Unauthenticated("token revoked or unknown; log in again")
         return User.from_row(row)

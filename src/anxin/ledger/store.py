@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from anxin.ledger import tables as t
 from anxin.ledger.posting import AccountState, Book, TransferRow
@@ -40,17 +40,28 @@ def _chunks(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + _CHUNK]
 
 
+# Built once: every posting batch runs them, and building a statement costs about as much
+# as running it.
+_LOCK_ACCOUNTS = (
+    select(*_ACCOUNT_STATE)
+    .where(t.accounts.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.accounts.c.id)
+    .with_for_update()
+)
+_LOCK_TRANSFERS = (
+    select(*_TRANSFER_COLUMNS)
+    .where(t.transfers.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.transfers.c.id)
+    .with_for_update()
+)
+
+
 def lock_accounts(conn: Connection, ids: Iterable[str]) -> dict[str, AccountState]:
     """Read and lock accounts in id order, so concurrent batches never deadlock."""
     found: dict[str, AccountState] = {}
     for chunk in _chunks(sorted(set(ids))):
-        query = (
-            select(*_ACCOUNT_STATE)
-            .where(t.accounts.c.id.in_(chunk))
-            .order_by(t.accounts.c.id)
-            .with_for_update()
-        )
-        found.update((row.id, AccountState(*row)) for row in conn.execute(query))
+        rows = conn.execute(_LOCK_ACCOUNTS, {"ids": chunk})
+        found.update((row.id, AccountState(*row)) for row in rows)
     return found
 
 
@@ -58,13 +69,8 @@ def lock_transfers(conn: Connection, ids: Iterable[str]) -> dict[str, TransferRo
     """Read and lock transfers in id order (always before their accounts)."""
     found: dict[str, TransferRow] = {}
     for chunk in _chunks(sorted(set(ids))):
-        query = (
-            select(*_TRANSFER_COLUMNS)
-            .where(t.transfers.c.id.in_(chunk))
-            .order_by(t.transfers.c.id)
-            .with_for_update()
-        )
-        found.update((row.id, TransferRow(*row)) for row in conn.execute(query))
+        rows = conn.execute(_LOCK_TRANSFERS, {"ids": chunk})
+        found.update((row.id, TransferRow(*row)) for row in rows)
     return found
 
 
@@ -89,18 +95,23 @@ def reversed_totals(conn: Connection, original_ids: Iterable[str]) -> dict[str, 
     return found
 
 
+_EARLIER = select(  # built once: every posting batch and every payment's retry check ask
+    t.idempotency.c.scope,
+    t.idempotency.c.key,
+    t.idempotency.c.request_hash,
+    t.idempotency.c.status_code,
+    t.idempotency.c.result,
+).where(t.idempotency.c.key.in_(bindparam("keys", expanding=True)))
+
+
 def load_idempotency(
     conn: Connection, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Earlier outcomes for these (scope, key) pairs; looked up by key, matched on both."""
     wanted = set(keys)
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    c = t.idempotency.c
     for chunk in _chunks(sorted({key for _, key in wanted})):
-        query = select(c.scope, c.key, c.request_hash, c.status_code, c.result).where(
-            c.key.in_(chunk)
-        )
-        for row in conn.execute(query):
+        for row in conn.execute(_EARLIER, {"keys": chunk}):
             if (row.scope, row.key) in wanted:
                 found[(row.scope, row.key)] = row._asdict()
     return found

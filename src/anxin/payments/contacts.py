@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, to_micros
@@ -15,12 +15,18 @@ from anxin.payments import tables as t
 from anxin.payments.payees import Contact
 
 MAX_ALIASES = 10
+# Built once: every payment to a contact runs it, and building a statement costs as much
+# as running it.
+_OWNED = (
+    select(t.contacts)
+    .where(t.contacts.c.owner_id == bindparam("owner_id"))
+    .order_by(t.contacts.c.name)
+)
 
 
 def list_contacts(db: Database, owner_id: str) -> list[Contact]:
-    c = t.contacts.c
     with db.read() as conn:
-        rows = conn.execute(select(t.contacts).where(c.owner_id == owner_id).order_by(c.name)).all()
+        rows = conn.execute(_OWNED, {"owner_id": owner_id}).all()
     return [Contact(r.id, r.name, tuple(r.aliases), r.payee_user_id) for r in rows]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, isoformat, to_micros
@@ -144,10 +144,13 @@ def freeze_json(found: Freeze | None) -> dict[str, Any]:
     }  # fmt: skip
 
 
+_CURRENT = select(freezes).where(  # built once: every payment asks
+    freezes.c.kind == bindparam("kind"), freezes.c.subject_id == bindparam("subject_id")
+)
+
+
 def _current(conn: Any, kind: str, subject_id: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        select(freezes).where(freezes.c.kind == kind, freezes.c.subject_id == subject_id)
-    ).first()
+    row = conn.execute(_CURRENT, {"kind": kind, "subject_id": subject_id}).first()
     return None if row is None else dict(row._mapping)
 
 

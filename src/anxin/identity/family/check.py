@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from anxin.core.money import Money
 from anxin.identity.family import tables as t
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 ACTIVE = "active"
 GUARDIAN = "guardian"
+_ACTIVE_LINK = select(t.links.c.guardian_id, t.links.c.approval_limit, t.links.c.currency).where(
+    t.links.c.parent_id == bindparam("parent_id"), t.links.c.status == ACTIVE
+)  # built once: every payment to a person asks
 
 
 def guardian_check(services: Services, event: PaymentEvent) -> HoldReason | None:
@@ -28,13 +31,8 @@ def guardian_check(services: Services, event: PaymentEvent) -> HoldReason | None
     that one channel could walk around protects nobody. A payment in another currency than
     the limit's is held too, rather than priced at some rate the guardian never agreed to.
     """
-    c = t.links.c
     with services.db.read() as conn:
-        row = conn.execute(
-            select(c.guardian_id, c.approval_limit, c.currency).where(
-                c.parent_id == event.user_id, c.status == ACTIVE
-            )
-        ).first()
+        row = conn.execute(_ACTIVE_LINK, {"parent_id": event.user_id}).first()
     if row is None:
         return None
     limit = Money.from_minor(row.approval_limit, row.currency)
