@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from riskkit import Story, fresh_engine
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from anxin.core.clock import ManualClock, to_micros
 from anxin.core.db import Database
@@ -57,6 +61,61 @@ def test_every_decision_is_logged_with_its_context_and_the_chain_verifies(
     more.flush()
     with db.read() as conn:
         assert verify_log(conn).rows == 13 and verify_log(conn).ok
+
+
+def test_a_batch_that_fails_to_write_is_kept_and_written_next_time(
+    db: Database, clock: ManualClock, engine: RiskEngine, story: Story,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    log = DecisionLog(db, clock, batch=1000)
+    engine.record = log.record
+    story.habits("alice", days=2)
+    real_write = db.write
+
+    def database_gone() -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(db, "write", database_gone)
+    with pytest.raises(OperationalError):
+        log.flush()
+    monkeypatch.setattr(db, "write", real_write)
+    story.decide("login", clock.now(), "bob")  # recorded after the failure: comes after
+    assert log.flush() == 9
+    with db.read() as conn:
+        report = verify_log(conn)
+        users = conn.execute(text("SELECT user_id FROM risk_decisions ORDER BY seq")).scalars()
+        assert report.ok and report.rows == 9 and list(users)[-1] == "bob"
+
+
+def test_decisions_keep_being_recorded_while_a_batch_is_written(
+    db: Database, clock: ManualClock, engine: RiskEngine, story: Story
+) -> None:
+    """The live service writes the log from its maintenance loop while payments are decided;
+    a decision recorded mid-write goes into the next batch, never lost nor written twice."""
+    log = DecisionLog(db, clock, batch=10_000)
+    engine.record = log.record
+    story.habits("alice", days=2)
+    writing, recorded = threading.Event(), threading.Event()
+    real_write = db.write
+
+    @contextlib.contextmanager
+    def slow_write() -> Iterator[Any]:
+        writing.set()
+        assert recorded.wait(10)
+        with real_write() as conn:
+            yield conn
+
+    db.write = slow_write  # type: ignore[method-assign]
+    flusher = threading.Thread(target=log.flush)
+    flusher.start()
+    assert writing.wait(10)
+    story.decide("login", clock.now(), "bob")
+    recorded.set()
+    flusher.join(10)
+    db.write = real_write  # type: ignore[method-assign]
+    assert log.written == 8 and log.flush() == 1
+    with db.read() as conn:
+        assert verify_log(conn).ok and verify_log(conn).rows == 9
 
 
 def test_the_log_refuses_updates_and_deletes(

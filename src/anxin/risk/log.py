@@ -9,9 +9,12 @@ numbering). Truncating the newest rows leaves a valid shorter chain: anchor the 
 
 `DecisionLog.record` only keeps references (the engine's hot path stays fast); the batch
 is serialised, hashed and inserted in one transaction by `flush`, every `batch` records or
-when asked. Several writers (API processes, the schedule worker) may share a database: a
-batch whose `seq` collides with another writer's rows is re-chained onto the new head and
-written again, so the chain stays one line and never forks.
+when asked. `flush` takes the pending batch and lets `record` go on meanwhile, so a live
+service can write the log from another thread without stalling decisions; a batch that
+fails to write goes back in front of the pending ones. Several writers (API processes,
+the schedule worker) may share a database: a batch whose `seq` collides with another
+writer's rows is re-chained onto the new head and written again, so the chain stays one
+line and never forks.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +41,9 @@ from anxin.risk.tables import decisions
 
 GENESIS: Final = bytes(32)
 CHUNK: Final = 5000
+
+Pending = tuple[Event, Features, Verdict, str, int]
+"""A decision not yet written: event, features, verdict, rule-set label, logged-at µs."""
 
 
 def snapshot(features: Mapping[str, Any]) -> str:
@@ -90,36 +97,50 @@ class DecisionLog:
         self.clock = clock
         self.batch = batch
         self.model_version = model_version
-        self._pending: list[tuple[Event, Features, Verdict, str, int]] = []
+        self._pending: list[Pending] = []
+        self._guard = threading.Lock()
+        self._writing = threading.Lock()
         with db.read() as conn:
             self._seq, self._head = _head(conn)
         self.written = 0
 
     def record(self, event: Event, features: Features, verdict: Verdict, rules: RuleSet) -> None:
-        self._pending.append((event, features, verdict, rules.label, to_micros(self.clock.now())))
-        if len(self._pending) >= self.batch:
+        logged_at = to_micros(self.clock.now())
+        with self._guard:
+            self._pending.append((event, features, verdict, rules.label, logged_at))
+            full = len(self._pending) >= self.batch
+        if full:
             self.flush()
 
     def flush(self, attempts: int = 5) -> int:
         """Write what is pending in one transaction; the chain head moves only on commit.
 
         Another writer's rows at the same `seq` make the insert fail: the batch is then
-        hashed again after the new head and retried.
+        hashed again after the new head (read in a write transaction, so never from an
+        older snapshot the calling thread may hold) and retried.
         """
-        for _ in range(attempts - 1):
+        with self._writing:
+            with self._guard:
+                taken, self._pending = self._pending, []
             try:
-                return self._write()
-            except IntegrityError:
-                with self.db.read() as conn:
-                    self._seq, self._head = _head(conn)
-        return self._write()
+                for _ in range(attempts - 1):
+                    try:
+                        return self._write(taken)
+                    except IntegrityError:
+                        with self.db.write() as conn:
+                            self._seq, self._head = _head(conn)
+                return self._write(taken)
+            except BaseException:
+                with self._guard:
+                    self._pending[:0] = taken
+                raise
 
-    def _write(self) -> int:
-        if not self._pending:
+    def _write(self, pending: list[Pending]) -> int:
+        if not pending:
             return 0
         seq, head = self._seq, self._head
         rows: list[dict[str, Any]] = []
-        for event, features, verdict, label, logged_at in self._pending:
+        for event, features, verdict, label, logged_at in pending:
             seq += 1
             row: dict[str, Any] = {
                 "seq": seq,
@@ -141,7 +162,6 @@ class DecisionLog:
         with self.db.write() as conn:
             conn.execute(insert(decisions), rows)
         self._seq, self._head = seq, head
-        self._pending.clear()
         self.written += len(rows)
         return len(rows)
 

@@ -3,9 +3,10 @@
 One `RiskEngine` per process, fed every payment and login as it happens (its state is warmed
 from nothing at start: a restart forgets habits, it does not invent them). Deciding mutates
 the engine's state, so decisions are serialised by a lock; they take microseconds. Every
-decision goes to the hash-chained `risk_decisions` log, in small batches (flushed when a
-batch fills, by the maintenance loop every second, and at shutdown), so logging never puts
-a database write on each payment's path.
+decision goes to the hash-chained `risk_decisions` log in batches, written by the
+maintenance loop every second and at shutdown, outside the decision lock: logging never
+puts a database write on a payment's path (only a loop stalled for `LOG_BATCH` decisions
+makes the deciding thread write them itself, so memory stays bounded).
 
 Location is used only when the user's "location" consent allows it (`use_location`).
 
@@ -36,7 +37,7 @@ from anxin.risk.model import LinearModel, load_model
 from anxin.risk.rules import LiveRules, RuleSet, shipped_rules_path
 from anxin.risk.velocity import VelocityStore
 
-LOG_BATCH: Final = 200
+LOG_BATCH: Final = 5000
 COLD_START_EVENTS: Final = 5
 
 
@@ -153,8 +154,8 @@ class RiskService:
 
     def flush(self) -> int:
         """Write the decisions not yet in the log (maintenance loop, shutdown, tests)."""
-        with self._lock:
-            return self.log.flush() if self.log is not None else 0
+        log = self.log
+        return log.flush() if log is not None else 0
 
     def _where(
         self, user_id: str, lat: float | None, lon: float | None
