@@ -87,9 +87,18 @@ def test_a_frozen_card_cannot_top_up(client: TestClient) -> None:
                         headers={**me, **key()})  # fmt: skip
     assert topup.status_code == 403 and topup.json()["type"] == "urn:anxin:problem:card-frozen"
     other = person(client, "other.owner")
-    assert client.post(f"/v1/cards/{card}/unfreeze", json={"reason": "x"},
+    assert client.post(f"/v1/cards/{card}/unfreeze", json={"reason": "x", "password": PASSWORD},
                        headers=other).status_code == 404  # fmt: skip
-    assert client.post(f"/v1/cards/{card}/unfreeze", json={"reason": "found it"},
+    # Whoever holds only the session (a stolen phone) cannot lift the freeze.
+    for refused, status in (({"reason": "found it"}, 422),
+                            ({"reason": "found it", "password": "guess"}, 401)):  # fmt: skip
+        answer = client.post(f"/v1/cards/{card}/unfreeze", json=refused, headers=me)
+        assert answer.status_code == status and answer.json()["field"] == "password"
+    still = client.post("/v1/wallet/topups", json={"card_id": card, "amount": "100.00"},
+                        headers={**me, **key()})  # fmt: skip
+    assert still.status_code == 403
+    assert client.post(f"/v1/cards/{card}/unfreeze",
+                       json={"reason": "found it", "password": PASSWORD},
                        headers=me).status_code == 200  # fmt: skip
     again = client.post("/v1/wallet/topups", json={"card_id": card, "amount": "100.00"},
                         headers={**me, **key()})  # fmt: skip

@@ -94,7 +94,11 @@ def test_a_card_can_be_frozen_and_unfrozen(client: TestClient) -> None:
     refused = client.post("/v1/wallet/topups", json=topup,
                           headers={**auth, "Idempotency-Key": "web-card-1"})  # fmt: skip
     assert refused.status_code == 403 and refused.json()["field"] == "card_id"
-    post_form(client, "/security", f"/security/cards/{card}/unfreeze", {})
+    wrong = post_form(client, "/security", f"/security/cards/{card}/unfreeze",
+                      {"password": "not my password"})  # fmt: skip
+    assert wrong.status_code == 401 and "已冻结（不能充值或提现）" in text_of(wrong.text)
+    assert "密码不对，请重新输入。" in text_of(wrong.text)
+    post_form(client, "/security", f"/security/cards/{card}/unfreeze", {"password": PASSWORD})
     assert "已冻结（不能充值或提现）" not in text_of(client.get("/security").text)
     allowed = client.post("/v1/wallet/topups", json=topup,
                           headers={**auth, "Idempotency-Key": "web-card-2"})  # fmt: skip

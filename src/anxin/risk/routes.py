@@ -119,10 +119,13 @@ def freeze_card(
 
 @router.post("/cards/{card_id}/unfreeze")
 def unfreeze_card(
-    card_id: str, body: ReasonIn, request: Request, user: CurrentUser
+    card_id: str, body: UnfreezeIn, request: Request, user: CurrentUser
 ) -> dict[str, Any]:
+    """Unfreeze one of your cards; your password is asked again, as for the account."""
     services = services_of(request)
     own_card(services, user.id, card_id)
+    if not services.identity.check_password(user.id, body.password):
+        raise Unauthenticated("that is not your password", field="password")
     freezes.unfreeze(services.db, services.clock, freezes.CARD, card_id,
                      actor=f"user:{user.id}", reason=body.reason)  # fmt: skip
     return freezes.freeze_json(None)

@@ -158,9 +158,12 @@ def freeze_card(page: UserPage, form: PostedForm, card_id: str) -> Response:
 
 @router.post("/cards/{card_id}/unfreeze")
 def unfreeze_card(page: UserPage, form: PostedForm, card_id: str) -> Response:
+    """The password is asked again, exactly as `/v1/cards/{card_id}/unfreeze` does."""
     services, user = page.services, page.signed_in_user
     try:
         own_card(services, user.id, card_id)
+        if not services.identity.check_password(user.id, form.get("password")):
+            raise Unauthenticated("that is not your password", field="password")
         freezes.unfreeze(services.db, services.clock, freezes.CARD, card_id,
                          actor=_actor(page), reason=_reason(page, form))  # fmt: skip
     except AnxinError as error:
