@@ -39,6 +39,19 @@ def test_sign_up_lands_on_home_with_the_balance(client: TestClient) -> None:
     assert "¥1,234.50" in home
 
 
+def test_cookies_are_secure_whenever_the_page_came_over_https(client: TestClient) -> None:
+    plain = sign_up(client, "plain.http")
+    assert "secure" not in plain.headers["set-cookie"].lower(), "the http demo must still work"
+    tls = TestClient(client.app, base_url="https://testserver")
+    signed = sign_up(tls, "over.tls")
+    cookies = signed.headers.get_list("set-cookie")
+    assert {c.split("=", 1)[0] for c in cookies} >= {"anxin_session", "anxin_device"}
+    assert all("Secure" in c and "HttpOnly" in c for c in cookies), cookies
+    assert "您好" in tls.get("/").text, "the secure session cookie is sent back over https"
+    left = post_form(tls, "/", "/logout", {})
+    assert all("Secure" in c for c in left.headers.get_list("set-cookie"))
+
+
 def test_sign_up_errors_keep_what_was_typed(client: TestClient) -> None:
     refused = post_form(client, "/signup", "/signup", {
         "username": "xiaoming", "display_name": "小明", "phone": "",

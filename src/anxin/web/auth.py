@@ -29,7 +29,7 @@ def _log_in(page: Page, username: str, password: str) -> str:
 
 def _signed_in(page: Page, token: str, target: str) -> RedirectResponse:
     response = page.redirect(session.safe_next(target))
-    session.set_session(response, token, page.services.identity.token_ttl_seconds)
+    session.set_session(page.request, response, token, page.services.identity.token_ttl_seconds)
     session.remember_device(page.request, response)
     return response
 
@@ -95,5 +95,5 @@ def logout(page: AnyPage, form: PostedForm) -> Response:
     if token and page.user is not None:
         page.services.identity.logout(token)
     response = page.redirect("/login")
-    session.clear_session(response)
+    session.clear_session(page.request, response)
     return response

@@ -28,18 +28,17 @@ def choices(services: Services, user: User | None, request: Request) -> tuple[La
     return chosen.language or browser, chosen.elder_mode
 
 
-def save_language(services: Services, user: User | None, lang: Lang, response: Response) -> None:
+def save_language(
+    services: Services, user: User | None, request: Request, lang: Lang, response: Response
+) -> None:
     if user is not None:
         set_preferences(services.db, user.id, language=lang, clock=services.clock)
-    response.set_cookie(
-        session.LANG_COOKIE, lang, max_age=session.YEAR, httponly=True, samesite="lax"
-    )
+    session.keep(request, response, session.LANG_COOKIE, lang, session.YEAR)
 
 
-def save_elder(services: Services, user: User | None, elder: bool, response: Response) -> None:
+def save_elder(
+    services: Services, user: User | None, request: Request, elder: bool, response: Response
+) -> None:
     if user is not None:
         set_preferences(services.db, user.id, elder_mode=elder, clock=services.clock)
-    response.set_cookie(
-        session.ELDER_COOKIE, "1" if elder else "0", max_age=session.YEAR, httponly=True,
-        samesite="lax",
-    )  # fmt: skip
+    session.keep(request, response, session.ELDER_COOKIE, "1" if elder else "0", session.YEAR)

@@ -97,5 +97,5 @@ def delete_account(page: UserPage, form: PostedForm) -> Response:
     except AnxinError as error:
         return privacy_page(page, error=error)
     response = page.redirect("/login?deleted=1")
-    session.clear_session(response)
+    session.clear_session(page.request, response)
     return response

@@ -1,7 +1,9 @@
 """The browser session: the login token in a cookie, CSRF tokens, and same-origin checks.
 
 The cookie holds the same bearer token `Identity.login` issues to API clients, HttpOnly and
-SameSite=Lax (no `Secure`: the app serves plain http on 127.0.0.1). Every POST form carries a
+SameSite=Lax, and `Secure` whenever the page came over https (directly, or through a proxy
+uvicorn trusts to say so in `X-Forwarded-Proto`): the demo on http://127.0.0.1 still works,
+and a deployment behind TLS never sends its cookies in clear. Every POST form carries a
 CSRF token: an HMAC, under a key derived from the app secret, of the session token, or of a
 random per-browser nonce before anyone has logged in. A request whose `Origin` header names
 another site is refused as well.
@@ -82,11 +84,22 @@ def _own_origin(request: Request) -> str:
     return f"{request.url.scheme}://{host}".lower()
 
 
+def keep(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    """Set one of the app's cookies: every one is HttpOnly, SameSite=Lax, Secure over https."""
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=_over_https(request)
+    )
+
+
+def _over_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
 def remember_nonce(request: Request, response: Response) -> None:
     """Store the nonce a CSRF token was just made from, so the form can be checked later."""
     nonce = getattr(request.state, "new_nonce", None)
     if nonce:
-        response.set_cookie(NONCE_COOKIE, nonce, max_age=YEAR, httponly=True, samesite="lax")
+        keep(request, response, NONCE_COOKIE, nonce, YEAR)
 
 
 def device_id(request: Request) -> str:
@@ -99,17 +112,17 @@ def device_id(request: Request) -> str:
 
 
 def remember_device(request: Request, response: Response) -> None:
-    response.set_cookie(
-        DEVICE_COOKIE, device_id(request), max_age=YEAR, httponly=True, samesite="lax"
+    keep(request, response, DEVICE_COOKIE, device_id(request), YEAR)
+
+
+def set_session(request: Request, response: Response, token: str, max_age: int) -> None:
+    keep(request, response, SESSION_COOKIE, token, max_age)
+
+
+def clear_session(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=_over_https(request)
     )
-
-
-def set_session(response: Response, token: str, max_age: int) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax")
-
-
-def clear_session(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

@@ -20,7 +20,7 @@ def set_language(page: AnyPage, form: PostedForm) -> Response:
     if lang is None:
         raise InvalidInput("language must be zh or en", field="lang")
     response = page.redirect(session.safe_next(form.get("next")))
-    prefs.save_language(page.services, page.user, lang, response)
+    prefs.save_language(page.services, page.user, page.request, lang, response)
     return response
 
 
@@ -30,5 +30,5 @@ def set_elder(page: AnyPage, form: PostedForm) -> Response:
     if form.get("elder") not in ("0", "1"):
         raise InvalidInput("elder must be 0 or 1", field="elder")
     response = page.redirect(session.safe_next(form.get("next")))
-    prefs.save_elder(page.services, page.user, form.get("elder") == "1", response)
+    prefs.save_elder(page.services, page.user, page.request, form.get("elder") == "1", response)
     return response
