@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from chatkit import balance, family, force_verdict, say, wallet
+from chatkit import PASSWORD, balance, family, force_verdict, say, wallet
 from fastapi.testclient import TestClient
 
 from anxin.api.app import create_app
@@ -14,6 +16,8 @@ from anxin.core.clock import ManualClock
 from anxin.privacy.consents import set_consent
 from conftest import make_settings
 from smskit import texted_code
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -83,10 +87,10 @@ def test_insufficient_funds_explained_in_both_languages(
     say(client, son, "给妈妈转五千")
     refused = say(client, son, "确认")
     assert refused["kind"] == "refused" and refused["data"]["code"] == "insufficient_funds"
-    assert "余额不足" in refused["text"] and "1000.00" in refused["text"]
+    assert "余额不足" in refused["text"] and "¥1,000.00" in refused["text"]
     say(client, son, "send 5000 to mum")
     refused = say(client, son, "yes")
-    assert refused["kind"] == "refused" and "only CNY 1000.00" in refused["text"]
+    assert refused["kind"] == "refused" and "only ¥1,000.00" in refused["text"]
     assert balance(client, mum) == "0.00"
 
 
@@ -139,12 +143,12 @@ def test_requires_login(client: TestClient) -> None:
 
 def test_balance_savings_and_fx(client: TestClient, people: dict[str, Any]) -> None:
     son = people["son"]
-    assert "1000.00" in say(client, son, "查余额")["text"]
+    assert "钱包 ¥1,000.00" in say(client, son, "查余额")["text"]
     confirm = say(client, son, "存200块旅游")
     assert confirm["kind"] == "confirm" and "¥200.00" in confirm["text"]
     assert say(client, son, "确认")["kind"] == "done"
     assert balance(client, son) == "800.00"
-    assert "储蓄 CNY 200.00" in say(client, son, "查余额")["text"]
+    assert "储蓄 ¥200.00" in say(client, son, "查余额")["text"]
     quote = say(client, son, "把100人民币换成美元")
     assert quote["kind"] == "confirm" and quote["action"]["buy_currency"] == "USD"
     assert balance(client, son) == "800.00"
@@ -255,6 +259,33 @@ def test_bill_pay_confirms_the_bill_amount_then_pays(
     outstanding = client.get("/v1/bills?biller=electricity", headers=son).json()["bills"]
     assert outstanding == []
     assert wallet(client, son)["balance"] == f"{1000 - float(due):.2f}"
+
+
+def test_a_late_fee_that_starts_after_the_confirmation_is_never_paid_unseen(
+    client: TestClient, people: dict[str, Any], clock: ManualClock
+) -> None:
+    son = people["son"]
+    client.post("/v1/bills/accounts", json={"biller": "electricity",
+                "account_number": "0312345678"}, headers=son)  # fmt: skip
+    bill = client.get("/v1/bills?biller=electricity", headers=son).json()["bills"][0]
+    # 23:50 in Beijing on the due date: the confirmation is the last fee-free minute.
+    due = datetime.fromisoformat(bill["due_on"]).replace(tzinfo=BEIJING)
+    clock.set((due + timedelta(hours=23, minutes=50)).astimezone(UTC))
+    login = {"username": "xiaoming", "password": PASSWORD}  # weeks later: a new login
+    token = client.post("/v1/auth/login", json=login).json()["token"]
+    son = {"Authorization": f"Bearer {token}"}
+    confirm = say(client, son, "帮我交这个月的电费")
+    assert confirm["kind"] == "confirm" and confirm["action"]["late_fee"] == "0.00"
+    clock.advance(minutes=20)  # past midnight: a day's late fee is now due
+    refused = say(client, son, "确认")
+    assert refused["kind"] == "refused" and refused["data"]["code"] == "amount_changed"
+    assert "账单金额变了" in refused["text"] and "没有扣款" in refused["text"]
+    assert balance(client, son) == "1000.00"
+    again = say(client, son, "帮我交这个月的电费")
+    assert again["kind"] == "confirm" and again["action"]["late_fee"] != "0.00"
+    assert say(client, son, "确认")["kind"] == "done"
+    paid = float(again["action"]["amount"])
+    assert balance(client, son) == f"{1000 - paid:.2f}"
 
 
 def test_retried_confirmation_pays_once(client: TestClient, people: dict[str, Any]) -> None:

@@ -159,7 +159,8 @@ class ServiceActions:
             if not choices:
                 raise Refusal("no_bill", conflict.detail, **_biller_names(biller)) from None
             raise NeedChoice("bill", [
-                Choice(c["bill_id"], f"{c['period']} {c['account_number']} ¥{c['amount_due']}")
+                Choice(c["bill_id"], f"{c['period']} {c['account_number']} "
+                                     f"{Money.parse(str(c['amount_due']), 'CNY').shown()}")
                 for c in choices
             ]) from None  # fmt: skip
         except NotFound as missing:
@@ -288,6 +289,7 @@ class ServiceActions:
             outcome = bills.pay_bill(
                 self.services, self.user, action["bill_id"], idempotency_key=key,
                 request_hash=fingerprint("assistant-bill", action["bill_id"]), channel=CHANNEL,
+                confirmed_amount=_money(action).to_minor(),
             )  # fmt: skip
         if outcome.error is not None:
             raise outcome.error
@@ -306,7 +308,7 @@ class ServiceActions:
         user_id, now = self.user.id, to_micros(self.services.clock.now())
 
         def tell(conn: Connection, transfers: list[TransferRow]) -> None:
-            shown = f"{money.currency} {money}"
+            shown = money.shown()
             enqueue(conn, [Message(user_id, "payment", f"已存入储蓄账户 {shown}",
                                    f"You moved {shown} to savings.",
                                    {"transfer_id": transfers[0].id})], now)  # fmt: skip
@@ -318,14 +320,14 @@ class ServiceActions:
         return {"transfer_id": result.unwrap()[0].id, "replayed": result.replayed}
 
     def _available(self, currency: str) -> str:
-        """What the wallet can spend now, as "CNY 120.00", to explain a refusal."""
+        """What the wallet can spend now, as "¥120.00", to explain a refusal."""
         wallet = find_wallet(self.services.ledger, self.user.id, currency)
         spendable = (
             0
             if wallet is None
             else (wallet["credits_posted"] - wallet["debits_posted"] - wallet["debits_pending"])
         )
-        return f"{currency} {format_minor(spendable, currency)}"
+        return Money.from_minor(spendable, currency).shown()
 
 
 @contextmanager
@@ -342,6 +344,9 @@ def _refusals(available: Callable[[], str] | None = None) -> Iterator[None]:
         reasons = exc.extra.get("reasons") or [exc.detail]
         raise Refusal(code, "; ".join(str(r) for r in reasons)) from None
     except AnxinError as exc:
+        if isinstance(exc, InvalidState) and "amount_due" in exc.extra:  # a late fee since
+            now = Money.parse(str(exc.extra["amount_due"]), str(exc.extra["currency"]))
+            raise Refusal("amount_changed", exc.detail, now=now.shown()) from None
         if "expired" in exc.detail and exc.field == "quote_id":
             raise Refusal("quote_expired", exc.detail) from None
         raise Refusal("failed", exc.detail) from None
@@ -368,10 +373,11 @@ def _balances(accounts: list[dict[str, Any]]) -> dict[str, Any]:
     lines_zh, lines_en, shown = [], [], []
     for account in mine:
         cur = account["currency"]
-        balance = format_minor(account["credits_posted"] - account["debits_posted"], cur)
+        units = account["credits_posted"] - account["debits_posted"]
+        balance, said = format_minor(units, cur), Money.from_minor(units, cur).shown()
         zh, en = names[account["kind"]]
-        lines_zh.append(f"{zh} {cur} {balance}")
-        lines_en.append(f"{en} {cur} {balance}")
+        lines_zh.append(f"{zh} {said}")
+        lines_en.append(f"{en} {said}")
         shown.append({"kind": account["kind"], "currency": cur, "balance": balance})
     return {"accounts": shown, "lines": lines_zh, "lines_en": lines_en}
 
@@ -390,5 +396,5 @@ def _recent(conn: Connection, services: Services, accounts: list[dict[str, Any]]
         day = from_micros(entry["effective_at"]).date().isoformat()
         shown.append({"transfer_id": entry["transfer_id"], "type": kind, "amount": amount,
                       "currency": cur, "date": day})  # fmt: skip
-        lines.append(f"{day} {kind} {cur} {amount}")
+        lines.append(f"{day} {kind} {Money.from_minor(entry['amount'], cur).shown()}")
     return {"transactions": shown, "lines": lines, "lines_en": lines}

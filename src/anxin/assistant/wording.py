@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from anxin.core.money import Money
+
 Lang = str  # "zh" | "en"
 
-_CURRENCY_SIGNS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "JPY": "JP¥"}
 
 # key -> (zh, en, zh elder, en elder); an empty elder form falls back to the standard one.
 _TEXTS: dict[str, tuple[str, str, str, str]] = {
@@ -321,6 +322,14 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {
         "没听懂。正在转人工客服…",
         "Sorry. Connecting you to a person…",
     ),
+    "refused_amount_changed": (
+        "账单金额变了：现在应付 {now}（已过缴费期限，含滞纳金），没有扣款。"
+        "如果要按新金额缴纳，请再说一次。",
+        "The bill's amount has changed: it is now {now} (the due date has passed, so a late "
+        "fee is included). Nothing was paid; ask again to pay the new amount.",
+        "金额变了，现在是 {now}。没扣钱。",
+        "The amount changed to {now}. Nothing paid.",
+    ),
     "refused_insufficient_funds": (
         "没有成功：钱包余额不足（可用 {available}），没有扣款。",
         "That didn't go through: your wallet has only {available} available. Nothing was taken.",
@@ -421,9 +430,8 @@ def say(key: str, lang: Lang, elder: bool = False, **params: Any) -> str:
 
 
 def money_text(amount: str, currency: str) -> str:
-    """ "¥500.00", "$20.00"; a currency without a sign shows its code."""
-    sign = _CURRENCY_SIGNS.get(currency)
-    return f"{sign}{amount}" if sign else f"{currency} {amount}"
+    """An amount from a dialogue's slots as people read it (`Money.shown`): "¥1,500.00"."""
+    return Money.parse(amount, currency).shown()
 
 
 def weekday_name(index: int, lang: Lang) -> str:

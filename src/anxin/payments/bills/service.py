@@ -112,8 +112,13 @@ class PaymentOutcome:
 def pay_bill(
     services: Services, payer: User, bill_id: str, *, idempotency_key: str,
     request_hash: bytes, channel: str = "bill", max_amount: int | None = None,
+    confirmed_amount: int | None = None,
 ) -> PaymentOutcome:  # fmt: skip
-    """Pay one bill in full (with any late fee due today); at most once, however asked."""
+    """Pay one bill in full (with any late fee due today); at most once, however asked.
+
+    `confirmed_amount` (minor units) is what the payer agreed to: when a late fee has
+    accrued since (the confirmation crossed the due date), nothing is paid and the new
+    amount is said, so nobody pays a sum they never saw."""
     earlier = _by_key(services, payer.id, idempotency_key)
     if earlier is not None:
         return _replay(services, earlier, request_hash)
@@ -126,6 +131,13 @@ def pay_bill(
         raise settled
     now = services.clock.now()
     money = Money.from_minor(bill.amount_due(local_today(now)), bill.currency)
+    if confirmed_amount is not None and money.to_minor() != confirmed_amount:
+        agreed = Money.from_minor(confirmed_amount, bill.currency)
+        raise InvalidState(
+            f"the {bill.period} bill now costs {money.shown()}, not the {agreed.shown()} you "
+            "confirmed (a late fee is due since); nothing was paid",
+            field="amount", amount_due=str(money), currency=money.currency,
+        )  # fmt: skip
     if max_amount is not None and money.to_minor() > max_amount:
         limit = Money.from_minor(max_amount, bill.currency)
         raise InvalidState(
