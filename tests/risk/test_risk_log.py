@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from riskkit import Story, fresh_engine
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -19,7 +23,7 @@ from anxin.core.db import Database
 from anxin.core.errors import InvalidInput
 from anxin.risk.engine import RiskEngine
 from anxin.risk.lists import add_entry, audit_trail, load_lists, remove_entry
-from anxin.risk.log import DecisionLog, verify_log
+from anxin.risk.log import DecisionLog, snapshot, verify_log
 
 
 @pytest.fixture
@@ -116,6 +120,30 @@ def test_decisions_keep_being_recorded_while_a_batch_is_written(
     assert log.written == 8 and log.flush() == 1
     with db.read() as conn:
         assert verify_log(conn).ok and verify_log(conn).rows == 9
+
+
+FEATURE_VALUES = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.floats(),  # infinities and NaN included: JSON cannot say them, the log spells them
+    st.integers(), st.text(max_size=5), st.booleans(), st.none(),
+)  # fmt: skip
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), FEATURE_VALUES, max_size=12))
+def test_a_feature_snapshot_is_canonical_json_with_exact_decimals(
+    features: dict[str, Any],
+) -> None:
+    text = snapshot(features)
+    assert list(json.loads(text)) == sorted(features), "keys sorted, none lost"
+    for name, value in json.loads(text).items():
+        given_value = features[name]
+        if isinstance(given_value, Decimal) or (
+            isinstance(given_value, float) and not math.isfinite(given_value)
+        ):
+            assert value == str(given_value)
+        else:
+            assert value == given_value
+    assert snapshot(dict(reversed(features.items()))) == text
 
 
 def test_the_log_refuses_updates_and_deletes(

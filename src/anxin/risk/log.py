@@ -47,13 +47,27 @@ Pending = tuple[Event, Features, Verdict, str, int]
 
 
 def snapshot(features: Mapping[str, Any]) -> str:
-    """Canonical JSON of a feature dict: Decimal as exact strings, keys sorted."""
-    return json.dumps(
-        {name: _plain(value) for name, value in features.items()},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """Canonical JSON of a feature dict: Decimal as exact strings, keys sorted.
+
+    Decimals go through `default` as the encoder meets them; only a dict holding an
+    infinite or NaN float (which JSON cannot say) is walked value by value to spell those
+    as strings. Both ways give the same text, at half the cost for the usual dict."""
+    try:
+        return json.dumps(features, default=_decimal_text, allow_nan=False, **_CANONICAL)
+    except ValueError:
+        plain = {name: _plain(value) for name, value in features.items()}
+        return json.dumps(plain, default=_decimal_text, **_CANONICAL)
+
+
+_CANONICAL: Final[dict[str, Any]] = {
+    "sort_keys": True, "ensure_ascii": False, "separators": (",", ":"),
+}  # fmt: skip
+
+
+def _decimal_text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"a feature of type {type(value).__name__} cannot be logged")
 
 
 def _plain(value: Any) -> Any:
