@@ -43,6 +43,8 @@ class Figure:
     tps: list[float] = field(default_factory=list)
     p50_ms: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    """The server process's CPU time per request (all its threads), where measured."""
 
     def add(self, count: int, seconds: float, latencies: list[float] | None = None) -> None:
         self.tps.append(count / seconds)
@@ -59,6 +61,9 @@ class Figure:
         if not self.p50_ms:
             return "-"
         return f"{statistics.median(self.p50_ms):.2f} / {statistics.median(self.p99_ms):.2f}"
+
+    def cpu(self) -> str:
+        return f"{statistics.median(self.cpu_ms):.2f}" if self.cpu_ms else "-"
 
 
 @contextmanager
@@ -84,9 +89,20 @@ def fresh_database(backend: str) -> Iterator[str]:
         admin.dispose()
 
 
+@dataclass(frozen=True)
+class Server:
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, all threads (Linux `/proc`)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def anxin_server(url: str, secret_key: str = "bench-secret") -> Iterator[int]:
-    """`anxin serve` on a free port against `url`, stopped afterwards; yields the port."""
+def anxin_server(url: str, secret_key: str = "bench-secret") -> Iterator[Server]:
+    """`anxin serve` on a free port against `url`, stopped afterwards."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -100,7 +116,7 @@ def anxin_server(url: str, secret_key: str = "bench-secret") -> Iterator[int]:
     )  # fmt: skip
     try:
         _wait_for(port)
-        yield port
+        yield Server(port, server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

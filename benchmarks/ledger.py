@@ -136,8 +136,8 @@ def over_http(url: str, book: Book, count: int, clients: int, hot: bool, figure:
     calls = [
         [_http_call(book.request(hot)) for _ in range(count // clients)] for _ in range(clients)
     ]
-    with anxin_server(url) as port:
-        http_load(port, calls, 201, figure)
+    with anxin_server(url) as server:
+        http_load(server.port, calls, 201, figure)
 
 
 def _http_call(request: Request) -> Call:

@@ -116,7 +116,8 @@ def run(backends: list[str], runs: int, count: int) -> list[Figure]:
             with fresh_database(backend) as url:
                 console.print(f"[dim]{backend}: run {attempt + 1}/{runs}[/dim]")
                 world = seed(url, Path(f"/tmp/anxin-bench-{uuid.uuid4().hex}"))
-                with anxin_server(url) as port:
+                with anxin_server(url) as server:
+                    port = server.port
                     http_load(port, ledger_calls(world, count, rng), 201, baseline)
                     http_load(port, p2p_calls(world, count, "alias", rng), 201, by_alias)
                     http_load(port, p2p_calls(world, count, "username", rng), 201, by_name)
