@@ -57,10 +57,17 @@ from anxin.risk.replay import replay
 from anxin.risk.rules import shipped_rules
 from anxin.risk.simulator import ATTACKS, LEGIT, SimConfig, labelled, simulate
 from anxin.risk.velocity_redis import RedisVelocityStore
-from common import Call, Figure, Server, anxin_server, fresh_database, http_load
+from common import (
+    Call,
+    Figure,
+    Server,
+    anxin_server,
+    fresh_database,
+    http_load,
+    write_section,
+)
 from payments import p2p_calls, seed
 
-ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
     "ANXIN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -454,7 +461,7 @@ def main() -> None:
     )
     print(markdown)
     if not quick:
-        write_section(markdown)
+        write_section("Risk", markdown)
 
 
 def report(
@@ -618,19 +625,6 @@ def report(
             f"{'yes' if reproducible else 'NO'}.",
         ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(markdown: str) -> None:
-    """Replace the Risk section of BENCHMARKS.md, keeping the other capabilities' ones."""
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    start = old.find("## Risk")
-    if start == -1:
-        new = old.rstrip() + "\n\n" + markdown
-    else:
-        end = old.find("\n## ", start + 1)
-        new = old[:start] + markdown + (old[end + 1 :] if end != -1 else "")
-    path.write_text(new)
 
 
 if __name__ == "__main__":
