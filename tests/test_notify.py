@@ -11,12 +11,17 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from alembic import command
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from anxin.api.app import create_app
 from anxin.core.clock import ManualClock
+from anxin.core.db import Database, alembic_config
+from anxin.identity.preferences import LANGUAGES
+from anxin.notify import service
 from anxin.notify.dispatch import MAX_ATTEMPTS, dispatch_pending
-from conftest import make_settings
+from conftest import PostgresSchema, make_settings
 
 PASSWORD = "long enough password"
 
@@ -83,8 +88,10 @@ def notify(client: TestClient, user_id: str, category: str, title: str) -> None:
 
     services = client.app.state.services  # type: ignore[attr-defined]
     with services.db.write() as conn:
-        enqueue(conn, [Message(user_id, category, title, f"{title} body")],
-                to_micros(services.clock.now()))  # fmt: skip
+        enqueue(conn, [Message(
+            user_id, category, title_zh=title, body_zh=f"{title}正文",
+            title_en=f"{title} (en)", body_en=f"{title} body",
+        )], to_micros(services.clock.now()))  # fmt: skip
 
 
 def user_id(client: TestClient, headers: dict[str, str]) -> str:
@@ -179,3 +186,69 @@ def test_a_payment_tells_both_people_by_their_channels(
     # Payments default to in-app plus SMS.
     assert "13800000021" in sms and "13800000022" in sms and "20.00" in sms
     assert smtp[0].mails == []
+
+
+def test_each_person_reads_and_is_sent_their_own_language(
+    app_client: TestClient, admin: dict[str, str], smtp: tuple[Inbox, int], tmp_path: Path,
+    clock: ManualClock,
+) -> None:  # fmt: skip
+    son = sign_up(app_client, "son", "13800000021", "son@example.com")
+    mum = sign_up(app_client, "mum", "13800000022", "mum@example.com")
+    english = app_client.patch("/v1/me/preferences", json={"language": "en"}, headers=son)
+    assert english.status_code == 200
+    wallet = app_client.get("/v1/accounts", headers=son).json()["accounts"][0]["id"]
+    bank = app_client.post("/v1/ledger/accounts", json={"currency": "CNY", "no_overdraft": False},
+                           headers=admin).json()["id"]  # fmt: skip
+    app_client.post("/v1/ledger/transfers", headers={**admin, "Idempotency-Key": "f"}, json={
+        "debit_account_id": bank, "credit_account_id": wallet, "amount": "100.00",
+        "currency": "CNY"})  # fmt: skip
+    paid = app_client.post("/v1/payments/p2p", headers={**son, "Idempotency-Key": "p"},
+                           json={"to": {"username": "mum"}, "amount": "20.00"})  # fmt: skip
+    assert paid.status_code == 201
+    clock.advance(1)
+    notify(app_client, user_id(app_client, son), "security", "账户已冻结")
+    dispatch(app_client)
+
+    sms = (tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()
+    assert any(line.endswith("13800000022: 收到Son转账 ¥20.00 Son向您转账¥20.00。") for line in sms)
+    assert any(line.endswith("13800000021: Sent ¥20.00 to Mum You sent ¥20.00 to Mum.")
+               for line in sms)  # fmt: skip
+    assert [(m["subject"], m["body"].strip()) for m in smtp[0].mails] == [
+        ("账户已冻结 (en)", "账户已冻结 body")
+    ]
+
+    def shown(headers: dict[str, str], query: str = "") -> tuple[str, list[str]]:
+        box = app_client.get(f"/v1/notifications{query}", headers=headers).json()
+        return box["lang"], [n["title"] for n in box["notifications"]]
+
+    assert shown(mum) == ("zh", ["收到Son转账 ¥20.00"])
+    assert shown(son) == ("en", ["账户已冻结 (en)", "Sent ¥20.00 to Mum"])
+    assert shown(mum, "?lang=en") == ("en", ["Son sent you ¥20.00"])
+    assert shown(son, "?lang=zh") == ("zh", ["账户已冻结", "已向Mum转账 ¥20.00"])
+    assert app_client.get("/v1/notifications?lang=fr", headers=mum).status_code == 422
+
+
+def test_a_notification_stored_before_both_languages_still_reads_in_both(
+    backend: str, tmp_path: Path
+) -> None:
+    schema = PostgresSchema() if backend == "postgresql" else None
+    db = Database(schema.url if schema else f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with db.engine.begin() as conn:
+            # The schema as it was, and a row in its shape: a Chinese title, an English body.
+            command.upgrade(alembic_config(conn), "0002_payments")
+            conn.execute(text(
+                "INSERT INTO notifications (id, user_id, category, title, body, created_at) "
+                "VALUES ('n1', 'u1', 'payment', :title, :body, 1)"
+            ), {"title": "已向妈妈转账 ¥500.00", "body": "You sent ¥500.00 to 妈妈."})  # fmt: skip
+        db.upgrade()
+        with db.read() as conn:
+            read = {lang: service.inbox(conn, "u1", lang)["notifications"] for lang in LANGUAGES}
+    finally:
+        db.dispose()
+        if schema is not None:
+            schema.drop()
+    for lang in LANGUAGES:
+        assert [(n["title"], n["body"]) for n in read[lang]] == [
+            ("已向妈妈转账 ¥500.00", "You sent ¥500.00 to 妈妈.")
+        ]

@@ -81,6 +81,22 @@ def test_the_invited_guardian_sees_the_parents_balances_and_alerts(
     assert view["approvals"] == []
 
 
+def test_the_guardian_reads_the_alerts_in_their_own_language(
+    people: People, family: dict[str, dict[str, str]]
+) -> None:
+    mum, ming = family["mum"], family["ming"]
+    mum_id = people.me(mum)["id"]
+    assert people.pay(mum, "laowang", "30.00").status_code == 201
+    people.client.patch("/v1/me/preferences", json={"language": "en"}, headers=ming)
+
+    def titles(query: str = "") -> list[str]:
+        seen = people.client.get(f"/v1/family/wards/{mum_id}{query}", headers=ming).json()
+        return [alert["title"] for alert in seen["alerts"]]
+
+    assert "Sent ¥30.00 to 老王" in titles()
+    assert "已向老王转账 ¥30.00" in titles("?lang=zh")
+
+
 def test_a_stranger_or_a_not_yet_accepted_guardian_sees_nothing(people: People) -> None:
     mum = people.sign_up("mum", "13800000002", "妈妈")
     ming = people.sign_up("xiaoming", "13800000001", "小明")
@@ -133,7 +149,7 @@ def test_above_the_limit_waits_for_the_guardian_who_approves(
     assert balances(people, mum) == ("1200.00", "1200.00")
     assert balances(people, wang) == ("800.00", "800.00")
     told = [n["body"] for n in inbox(people, mum) if (n["data"] or {}).get("hold_id")]
-    assert any("You sent ¥800.00" in body for body in told)
+    assert any("您已向老王转账¥800.00" in body for body in told)
     assert any("800.00" in n["body"] for n in inbox(people, wang))
     again = decide(people, ming, hold["id"], "approve")
     assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
@@ -154,7 +170,7 @@ def test_a_rejected_transfer_gives_the_money_back(
     assert balances(people, mum) == ("2000.00", "2000.00")
     assert balances(people, wang) == ("0.00", "0.00")
     told = [n["body"] for n in inbox(people, mum) if (n["data"] or {}).get("hold_id")]
-    assert any("back in your wallet" in body and "骗局" in body for body in told)
+    assert any("钱已退回您的钱包" in body and "骗局" in body for body in told)
     assert decide(people, ming, hold["id"], "approve").status_code == 409
 
 

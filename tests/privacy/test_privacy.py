@@ -33,8 +33,10 @@ def offer(people: People, user_id: str) -> None:
     """What a marketing campaign does: enqueue an offer for one user."""
     services = people.services
     with services.db.write() as conn:
-        enqueue(conn, [Message(user_id, "marketing", "理财新品", "A new savings product.")],
-                to_micros(services.clock.now()))  # fmt: skip
+        enqueue(conn, [Message(
+            user_id, "marketing", title_zh="理财新品", body_zh="一款新的储蓄产品。",
+            title_en="New savings product", body_en="A new savings product.",
+        )], to_micros(services.clock.now()))  # fmt: skip
 
 
 def categories(people: People, headers: dict[str, str]) -> list[str]:
@@ -188,6 +190,12 @@ def test_export_holds_my_data_and_nothing_of_anyone_else(people: People) -> None
     audit = people.client.get("/v1/privacy/audit", headers=ming).json()["audit"]
     assert [a["action"] for a in audit] == ["consent.granted", "data.exported"]
     assert document["login_history"] and document["notifications"]
+    # Stored in both languages, so exported in both, whichever the user reads.
+    told = next(n for n in document["notifications"] if n["category"] == "payment")
+    assert (told["title"], told["body"]) == (
+        {"zh": "已向妈妈转账 ¥120.00", "en": "Sent ¥120.00 to 妈妈"},
+        {"zh": "您已向妈妈转账¥120.00。", "en": "You sent ¥120.00 to 妈妈."},
+    )
     for section in ("cards", "biller_accounts", "bills", "schedules"):
         assert document[section] == []
     flat = answer.text
@@ -261,7 +269,7 @@ def test_deletion_at_zero_erases_the_person_and_keeps_the_books(
     assert logins and all(x["ip"] is None and x["device_id"] is None for x in logins)
     assert preferences(people.services.db, user_id).elder_mode is False
     with people.services.db.read() as conn:
-        assert inbox(conn, user_id)["notifications"] == [], "the payment notices went too"
+        assert inbox(conn, user_id, "zh")["notifications"] == [], "the payment notices went too"
 
 
 def test_deletion_ends_guardianships_and_tells_every_capability(people: People) -> None:

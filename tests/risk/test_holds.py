@@ -103,7 +103,7 @@ def test_an_unanswered_challenge_expires_and_the_money_comes_back(
     assert client.get(f"/v1/holds/{hold['id']}", headers=payer).json()["status"] == "expired"
     too_late = client.post(f"/v1/holds/{hold['id']}/verify", json={"code": code}, headers=payer)
     assert too_late.status_code == 409
-    assert any("was not confirmed in time" in n["body"] for n in inbox(client, payer))
+    assert any("没有及时确认" in n["body"] for n in inbox(client, payer))
 
 
 def test_a_hold_past_its_time_is_expired_even_before_the_maintenance_round(
@@ -178,7 +178,7 @@ def test_a_payment_check_holds_for_a_guardian_who_alone_can_release_it(
     assert held.status_code == 202 and held.json()["hold"]["kind"] == "guardian"
     hold_id = held.json()["hold"]["id"]
     assert [h.id for h in holds.list_holds(services.db, approver_user_id=guardian_id)] == [hold_id]
-    assert any("wants to pay" in n["body"] for n in inbox(client, guardian))
+    assert any("想向" in n["body"] for n in inbox(client, guardian))
     with pytest.raises(Forbidden):
         holds.approve_hold(services, hold_id, "someone-else")
     transfer = holds.approve_hold(services, hold_id, guardian_id)

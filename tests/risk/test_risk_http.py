@@ -137,7 +137,7 @@ def test_the_review_queue_claim_and_resolve(client: TestClient, admin: dict[str,
     assert fraud.status_code == 200 and fraud.json()["status"] == "rejected"
     assert wallet(client, payer)["available_balance"] == "900.00"
     assert wallet(client, payee)["balance"] == "100.00"
-    assert any("was not made" in n["body"] for n in inbox(client, payer))
+    assert any("没有转出" in n["body"] for n in inbox(client, payer))
     done = client.get("/v1/risk/reviews?status=approved", headers=admin).json()["reviews"]
     assert [case["id"] for case in done] == [first["id"]]
     again = client.post(f"/v1/risk/reviews/{second['id']}/resolve",

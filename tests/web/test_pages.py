@@ -310,6 +310,17 @@ def test_notifications_are_listed_and_can_be_marked_read(client: TestClient) -> 
     assert "未读 0 条" in text_of(mum.get("/notifications").text)
 
 
+def test_the_inbox_page_is_in_the_pages_language(client: TestClient) -> None:
+    mum = browser(client)
+    sign_up(mum, "mama", "妈妈")
+    post_form(mum, "/", "/settings/language", {"lang": "en", "next": "/"})
+    sign_up(client, "xiaoming", "小明")
+    fund(client, "xiaoming", "100.00")
+    pay_by_api(client, api_auth(client, "xiaoming"), "mama", "8.00")
+    shown = text_of(mum.get("/notifications").text)
+    assert "小明 sent you ¥8.00" in shown and "收到小明转账" not in shown
+
+
 def test_the_assistant_box_answers_with_and_without_javascript(client: TestClient) -> None:
     sign_up(client, "xiaoming")
     plain = post_form(client, "/", "/assistant", {"text": "查余额", "session_id": ""})

@@ -309,9 +309,12 @@ class ServiceActions:
 
         def tell(conn: Connection, transfers: list[TransferRow]) -> None:
             shown = money.shown()
-            enqueue(conn, [Message(user_id, "payment", f"已存入储蓄账户 {shown}",
-                                   f"You moved {shown} to savings.",
-                                   {"transfer_id": transfers[0].id})], now)  # fmt: skip
+            enqueue(conn, [Message(
+                user_id, "payment",
+                title_zh=f"已存入储蓄账户 {shown}", body_zh=f"您已将{shown}存入储蓄账户。",
+                title_en=f"Saved {shown}", body_en=f"You moved {shown} to savings.",
+                data={"transfer_id": transfers[0].id},
+            )], now)  # fmt: skip
 
         result = self.services.writer.execute(Request(
             Create((spec,)), key, f"user:{user_id}", fingerprint("assistant-savings", dict(action)),

@@ -15,10 +15,11 @@ from sqlalchemy import bindparam, or_, select, update
 
 from anxin.core.clock import Clock, to_micros
 from anxin.core.db import Database
+from anxin.identity.preferences import Language
 from anxin.notify import tables as t
 from anxin.notify.channels import IN_APP, Channel, ChannelError, Outgoing
 from anxin.notify.preferences import MARKETING, channels_for, preferences_of
-from anxin.notify.service import marketing_allowed
+from anxin.notify.service import languages, marketing_allowed, texts
 
 MAX_ATTEMPTS = 6
 BASE_BACKOFF_SECONDS = 30
@@ -44,15 +45,19 @@ def dispatch_pending(
     users = {row["user_id"] for row in claimed}
     with db.read() as conn:
         wanted = preferences_of(conn, users)
+        reads = languages(conn, users)
         for user_id in {row["user_id"] for row in claimed if row["category"] == MARKETING}:
             # Opted out after the offer was queued: it is not sent anywhere beyond the inbox.
             if not marketing_allowed(conn, user_id):
                 wanted[user_id] = {**wanted[user_id], MARKETING: ()}
         addresses = {user_id: recipient(user_id) for user_id in users}  # joins this read
     outcomes = [
-        _deliver(row, wanted[row["user_id"]], channels, addresses[row["user_id"]], now)
+        _deliver(
+            row, wanted[row["user_id"]], channels, addresses[row["user_id"]],
+            reads[row["user_id"]], now,
+        )
         for row in claimed
-    ]
+    ]  # fmt: skip
     with db.write() as conn:
         conn.execute(
             update(t.notifications).where(t.notifications.c.id == bindparam("_id")).values(
@@ -85,19 +90,23 @@ def _claim(db: Database, now: int, limit: int) -> list[dict[str, Any]]:
             .where(c.id.in_(due.scalar_subquery()), c.dispatched_at.is_(None))
             .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
             .values(next_attempt_at=now + LEASE_SECONDS * 1_000_000)
-            .returning(c.id, c.user_id, c.category, c.title, c.body, c.attempts)
-        ).all()
+            .returning(
+                c.id, c.user_id, c.category, c.title_zh, c.body_zh, c.title_en, c.body_en,
+                c.attempts,
+            )
+        ).all()  # fmt: skip
     return [row._asdict() for row in rows]
 
 
 def _deliver(
     row: dict[str, Any], chosen: dict[str, tuple[str, ...]], channels: Sequence[Channel],
-    address: tuple[str, str | None, str | None], now: int,
+    address: tuple[str, str | None, str | None], lang: Language, now: int,
 ) -> dict[str, Any]:  # fmt: skip
-    """Send one message to its channels; the row update that records what happened."""
+    """Send one message, in the recipient's language, to its channels; the row update that
+    records what happened."""
     wanted = channels_for(row["category"], chosen)
     name, email, phone = address
-    message = Outgoing(name, email, phone, row["title"], row["body"])
+    message = Outgoing(name, email, phone, *texts(row, lang))
     errors = []
     for channel in channels:
         if channel.name in wanted and channel.name != IN_APP and channel.can_reach(message):

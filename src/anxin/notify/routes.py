@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from anxin.core.clock import to_micros
+from anxin.identity.preferences import Language
 from anxin.identity.routes import CurrentUser
 from anxin.notify import service
 from anxin.notify.preferences import SECURITY, load_preferences, save_preferences
@@ -20,9 +21,13 @@ def my_inbox(
     user: CurrentUser,
     unread: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    lang: Language | None = None,
 ) -> dict[str, Any]:
+    """The inbox in the user's saved language (Chinese if they never chose); `lang` asks
+    for the other one."""
     with request.app.state.services.db.read() as conn:
-        return service.inbox(conn, user.id, unread_only=unread, limit=limit)
+        shown = lang or service.languages(conn, [user.id])[user.id]
+        return service.inbox(conn, user.id, shown, unread_only=unread, limit=limit)
 
 
 @router.get("/preferences")

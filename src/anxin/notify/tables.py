@@ -23,8 +23,11 @@ notifications = Table(
     Column("id", String(26), primary_key=True),
     Column("user_id", String(26), nullable=False),
     Column("category", String(32), nullable=False),
-    Column("title", String(200), nullable=False),
-    Column("body", Text, nullable=False),
+    # Every notification in both languages; each reader is shown, and sent, their own.
+    Column("title_zh", String(200), nullable=False),
+    Column("body_zh", Text, nullable=False),
+    Column("title_en", String(200), nullable=False),
+    Column("body_en", Text, nullable=False),
     Column("data", JSON(none_as_null=True), nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("read_at", BigInteger, nullable=True),

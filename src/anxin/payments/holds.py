@@ -185,37 +185,55 @@ def _held_messages(
     to = parties.payee_name
     if code is not None:
         return [Message(
-            parties.payer_id, "code", f"安心验证码 {code}",
-            f"Anxin code {code}: confirms your payment of {shown} to {to}. It expires in "
-            f"{minutes} minutes. Never share it; Anxin staff will never ask for it. "
-            f"验证码{code}用于确认向{to}转账{shown}，{minutes}分钟内有效，请勿告诉任何人。",
-            data,
+            parties.payer_id, "code",
+            title_zh=f"安心验证码 {code}",
+            body_zh=f"用于确认向{to}转账{shown}，{minutes}分钟内有效。请勿告诉任何人，"
+            "安心工作人员不会向您索要。",
+            title_en=f"Anxin code {code}",
+            body_en=f"Confirms your payment of {shown} to {to}. It expires in {minutes} "
+            "minutes. Never share it; Anxin staff will never ask for it.",
+            data=data,
         ), Message(
-            parties.payer_id, "payment", f"转账{shown}等待验证码",
-            f"Your payment of {shown} to {to} waits for the one-time code we sent by SMS. "
-            "Anxin staff will never ask for it.",
-            data,
+            parties.payer_id, "payment",
+            title_zh=f"转账{shown}等待验证码",
+            body_zh=f"您向{to}转账{shown}，需要输入我们短信发送的验证码。安心工作人员不会向您索要。",
+            title_en=f"Payment of {shown} waits for your code",
+            body_en=f"Your payment of {shown} to {to} waits for the one-time code we sent by "
+            "SMS. Anxin staff will never ask for it.",
+            data=data,
         )]  # fmt: skip
+    why_zh = "；".join(r["zh"] for r in reason.reasons)
     why = "; ".join(r["en"] for r in reason.reasons)
     if reason.kind == REVIEW:
         return [Message(
-            parties.payer_id, "payment", f"转账{shown}正在安全审核",
-            f"Your payment of {shown} to {to} is held for a security check ({why}). The money "
-            "is reserved, not sent; you will hear from us when it is decided.",
-            data,
+            parties.payer_id, "payment",
+            title_zh=f"转账{shown}正在安全审核",
+            body_zh=f"您向{to}转账{shown}正在接受安全审核（{why_zh}）。这笔钱已冻结，尚未转出；"
+            "审核有结果后会通知您。",
+            title_en=f"Payment of {shown} under security review",
+            body_en=f"Your payment of {shown} to {to} is held for a security check ({why}). The "
+            "money is reserved, not sent; you will hear from us when it is decided.",
+            data=data,
         )]  # fmt: skip
     messages = [Message(
-        parties.payer_id, "payment", f"转账{shown}等待确认",
-        f"Your payment of {shown} to {to} waits for approval ({why}). The money is reserved, "
-        "not sent.",
-        data,
+        parties.payer_id, "payment",
+        title_zh=f"转账{shown}等待确认",
+        body_zh=f"您向{to}转账{shown}正在等待确认（{why_zh}）。这笔钱已冻结，尚未转出。",
+        title_en=f"Payment of {shown} waits for approval",
+        body_en=f"Your payment of {shown} to {to} waits for approval ({why}). The money is "
+        "reserved, not sent.",
+        data=data,
     )]  # fmt: skip
     if reason.approver_user_id is not None:
+        payer = parties.payer_name
         messages.append(Message(
-            reason.approver_user_id, "security", f"{parties.payer_name}的转账需要您确认",
-            f"{parties.payer_name} wants to pay {shown} to {to} ({why}). Approve or reject it "
-            f"in Anxin within {minutes} minutes.",
-            data,
+            reason.approver_user_id, "security",
+            title_zh=f"{payer}的转账需要您确认",
+            body_zh=f"{payer}想向{to}转账{shown}（{why_zh}）。请在{minutes}分钟内到安心中同意或拒绝。",
+            title_en=f"{payer}'s payment needs your approval",
+            body_en=f"{payer} wants to pay {shown} to {to} ({why}). Approve or reject it in "
+            f"Anxin within {minutes} minutes.",
+            data=data,
         ))  # fmt: skip
     return messages
 
@@ -281,11 +299,19 @@ def approve_hold(services: Services, hold_id: str, actor: str) -> TransferRow:
         _close(conn, found, APPROVED, actor, None, now)
         shown = found.money.shown()
         data = {"transfer_id": found.transfer_id, "hold_id": found.id}
-        messages = [Message(found.user_id, "payment", f"已向{payee}转账 {shown}",
-                            f"You sent {shown} to {payee}.", data)]  # fmt: skip
+        messages = [Message(
+            found.user_id, "payment",
+            title_zh=f"已向{payee}转账 {shown}", body_zh=f"您已向{payee}转账{shown}。",
+            title_en=f"Sent {shown} to {payee}", body_en=f"You sent {shown} to {payee}.",
+            data=data,
+        )]  # fmt: skip
         if found.payee_user_id is not None:
-            messages.append(Message(found.payee_user_id, "payment", f"收到{payer}转账 {shown}",
-                                    f"{payer} sent you {shown}.", data))  # fmt: skip
+            messages.append(Message(
+                found.payee_user_id, "payment",
+                title_zh=f"收到{payer}转账 {shown}", body_zh=f"{payer}向您转账{shown}。",
+                title_en=f"{payer} sent you {shown}", body_en=f"{payer} sent you {shown}.",
+                data=data,
+            ))  # fmt: skip
         enqueue(conn, messages, now)
 
     return _run(services, found, Request(Post(found.transfer_id), effects=approved))
@@ -309,10 +335,15 @@ def hand_to_guardian(services: Services, hold_id: str, actor: str) -> None:
         if not changed:
             raise InvalidState("this payment was decided meanwhile", field="hold_id")
         enqueue(conn, [Message(
-            found.approver_user_id, "security", f"{payer}的转账需要您确认",
-            f"{payer} wants to pay {shown} to {payee}; Anxin's security check ({actor}) found "
-            "nothing wrong, and it is above the limit you approve. Approve or reject it in Anxin.",
-            {"hold_id": hold_id},
+            found.approver_user_id, "security",
+            title_zh=f"{payer}的转账需要您确认",
+            body_zh=f"{payer}想向{payee}转账{shown}。安心安全审核（{actor}）没有发现问题，"
+            "但金额超过了需要您审批的额度。请到安心中同意或拒绝。",
+            title_en=f"{payer}'s payment needs your approval",
+            body_en=f"{payer} wants to pay {shown} to {payee}; Anxin's security check ({actor}) "
+            "found nothing wrong, and it is above the limit you approve. Approve or reject it "
+            "in Anxin.",
+            data={"hold_id": hold_id},
         )], to_micros(services.clock.now()))  # fmt: skip
 
 
@@ -407,12 +438,16 @@ def _closer(
         now = transfers[0].resolved_at or transfers[0].created_at
         _close(conn, found, status, actor, note, now)
         shown = found.money.shown()
+        why_zh = {REJECTED: "没有转出", EXPIRED_HOLD: "没有及时确认"}[status]
         why = {REJECTED: "was not made", EXPIRED_HOLD: "was not confirmed in time"}[status]
+        said = f" ({note})" if note else ""
         enqueue(conn, [Message(
-            found.user_id, "payment", f"转账{shown}未完成",
-            f"Your payment of {shown} {why}; the money is back in your wallet."
-            + (f" ({note})" if note else ""),
-            {"hold_id": found.id, "transfer_id": found.transfer_id},
+            found.user_id, "payment",
+            title_zh=f"转账{shown}未完成",
+            body_zh=f"您{shown}的转账{why_zh}，钱已退回您的钱包。{said}",
+            title_en=f"Payment of {shown} not completed",
+            body_en=f"Your payment of {shown} {why}; the money is back in your wallet.{said}",
+            data={"hold_id": found.id, "transfer_id": found.transfer_id},
         )], now)  # fmt: skip
 
     return close

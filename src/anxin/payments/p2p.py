@@ -136,11 +136,25 @@ def prepare_payment(
     def tell_both(conn: Connection, transfers: list[TransferRow]) -> None:
         shown = money.shown()
         data = {"transfer_id": transfers[0].id}
+        payee, sender = recipient.display_name, payer.display_name
+        note_zh, note_en = (f" 备注：{note}", f" Note: {note}") if note else ("", "")
         enqueue(conn, [
-            Message(payer.id, "payment", f"已向{recipient.display_name}转账 {shown}",
-                    f"You sent {shown} to {recipient.display_name}." + _note(note), data),
-            Message(recipient.id, "payment", f"收到{payer.display_name}转账 {shown}",
-                    f"{payer.display_name} sent you {shown}." + _note(note), data),
+            Message(
+                payer.id, "payment",
+                title_zh=f"已向{payee}转账 {shown}",
+                body_zh=f"您已向{payee}转账{shown}。{note_zh}",
+                title_en=f"Sent {shown} to {payee}",
+                body_en=f"You sent {shown} to {payee}.{note_en}",
+                data=data,
+            ),
+            Message(
+                recipient.id, "payment",
+                title_zh=f"收到{sender}转账 {shown}",
+                body_zh=f"{sender}向您转账{shown}。{note_zh}",
+                title_en=f"{sender} sent you {shown}",
+                body_en=f"{sender} sent you {shown}.{note_en}",
+                data=data,
+            ),
         ], to_micros(services.clock.now()))  # fmt: skip
 
     effects: Callable[[Connection, list[TransferRow]], None] = tell_both
@@ -236,7 +250,3 @@ def pay_person_now(
     )  # fmt: skip
     result = services.writer.execute(request)
     return _result(services, result.unwrap()[0], recipient, result.replayed)
-
-
-def _note(note: str | None) -> str:
-    return f" 备注 Note: {note}" if note else ""

@@ -115,9 +115,12 @@ def _split(services: Services, split: dict[str, Any]) -> None:
     def record(conn: Connection, transfers: list[TransferRow]) -> None:
         _close(conn, split, "done", now, transfer_id=transfers[0].id)
         enqueue(conn, [Message(
-            split["user_id"], "payment", f"工资已自动转入{zh}",
-            f"Part of your salary moved to {en} automatically.",
-            {"transfer_id": transfers[0].id, "salary_transfer_id": split["salary_transfer_id"]},
+            split["user_id"], "payment",
+            title_zh=f"工资已自动转入{zh}", body_zh=f"您的部分工资已按设置自动转入{zh}。",
+            title_en=f"Salary moved to {en}",
+            body_en=f"Part of your salary moved to {en} automatically.",
+            data={"transfer_id": transfers[0].id,
+                  "salary_transfer_id": split["salary_transfer_id"]},
         )], now)  # fmt: skip
 
     meta = {"type": "salary-split", "salary_transfer_id": split["salary_transfer_id"]}

@@ -18,7 +18,7 @@ from anxin.identity.routes import user_json
 from anxin.identity.service import User
 from anxin.ledger import queries, store
 from anxin.ledger.routes import account_json, entry_json, transfer_json
-from anxin.notify import inbox
+from anxin.notify import every_notification
 from anxin.notify.preferences import load_preferences
 from anxin.payments import contacts
 from anxin.payments.banks.cards import card_json, list_cards
@@ -33,8 +33,7 @@ from anxin.privacy.consents import consents
 from anxin.privacy.views import consent_json
 
 HISTORY_PAGE = 500
-# An export has no page size: everything the inbox and the login history hold.
-ALL_NOTIFICATIONS = 1_000_000
+# An export has no page size: everything the login history holds.
 ALL_LOGINS = 1_000_000
 
 
@@ -96,7 +95,7 @@ def _payments(services: Services, user_id: str) -> dict[str, Any]:
 
 def _about_the_person(services: Services, user_id: str) -> dict[str, Any]:
     with services.db.read() as conn:
-        notifications = inbox(conn, user_id, limit=ALL_NOTIFICATIONS)["notifications"]
+        notifications = every_notification(conn, user_id)
         channels = load_preferences(conn, user_id)
         opened = sessions(conn, user_id)
         audit = trail(conn, user_id)

@@ -25,12 +25,17 @@ def login_check(risk: RiskService, db: Database, clock: Clock) -> LoginHook:
             why = "; ".join(reason["en"] for reason in verdict.reasons)
             why_zh = "；".join(reason["zh"] for reason in verdict.reasons)
             device = attempt.device_id or "an unknown device"
+            device_zh = attempt.device_id or "未知设备"
             with db.write() as conn:
                 enqueue(conn, [Message(
-                    attempt.user.id, "security", "新设备登录提醒",
-                    f"New login to your Anxin account from {device} (IP {attempt.ip}): {why}. "
-                    f"If this was not you, freeze your account and change your password. {why_zh}",
-                    {"device_id": attempt.device_id, "ip": attempt.ip},
+                    attempt.user.id, "security",
+                    title_zh="新设备登录提醒",
+                    body_zh=f"您的安心账户在{device_zh}（IP {attempt.ip}）上登录：{why_zh}。"
+                    "如果不是您本人操作，请立即冻结账户并修改密码。",
+                    title_en="New login to your account",
+                    body_en=f"New login to your Anxin account from {device} (IP {attempt.ip}): "
+                    f"{why}. If this was not you, freeze your account and change your password.",
+                    data={"device_id": attempt.device_id, "ip": attempt.ip},
                 )], to_micros(clock.now()))  # fmt: skip
         return LoginVerdict(verdict.decision, verdict.reasons)
 

@@ -154,7 +154,7 @@ def ward_page(
 ) -> Response:  # fmt: skip
     """The parent's balances, alerts and waiting approvals; the look is audited."""
     services, guardian = page.services, page.signed_in_user
-    seen = service.ward_view(services, guardian, parent_id)
+    seen = service.ward_view(services, guardian, parent_id, page.lang)
     names = Names(services, guardian.id)
     balances = [
         Balance(row["id"], row["kind"], row["currency"],

@@ -27,8 +27,9 @@ def notifications(page: UserPage, unread: bool = False) -> Response:
     kinds = tuple(c for c in CATEGORIES if c not in NOT_IN_ELDER_MODE) if page.elder else None
     with page.services.db.read() as conn:
         box = service.inbox(
-            conn, page.signed_in_user.id, unread_only=unread, limit=SHOWN, categories=kinds
-        )
+            conn, page.signed_in_user.id, page.lang, unread_only=unread, limit=SHOWN,
+            categories=kinds,
+        )  # fmt: skip
     for item in box["notifications"]:
         item["at"] = to_micros(datetime.fromisoformat(item["created_at"].replace("Z", "+00:00")))
     return page.render(

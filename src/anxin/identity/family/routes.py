@@ -17,6 +17,7 @@ from anxin.api.services import Services, services_of
 from anxin.core.errors import InvalidInput, NotFound
 from anxin.core.money import Money, check_currency
 from anxin.identity.family import service
+from anxin.identity.preferences import Language
 from anxin.identity.routes import CurrentUser
 from anxin.ledger.routes import IdempotencyKey, account_json
 from anxin.payments.holds import APPROVED, REJECTED, Hold, hold, hold_json
@@ -153,10 +154,13 @@ def wards(request: Request, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.get("/wards/{parent_id}")
-def ward(parent_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
-    """A parent's balances, payment and security alerts and waiting approvals (audited)."""
+def ward(
+    parent_id: str, request: Request, user: CurrentUser, lang: Language | None = None
+) -> dict[str, Any]:
+    """A parent's balances, payment and security alerts and waiting approvals (audited);
+    the alerts in the guardian's language unless `lang` asks for the other one."""
     services = services_of(request)
-    seen = service.ward_view(services, user, parent_id)
+    seen = service.ward_view(services, user, parent_id, lang)
     return {
         "parent": _person(services, parent_id),
         "link": service.link_json(seen["link"]),

@@ -23,9 +23,10 @@ from anxin.core.ids import new_id
 from anxin.core.money import Money
 from anxin.identity.family import tables as t
 from anxin.identity.family.check import ACTIVE, GUARDIAN
+from anxin.identity.preferences import Language
 from anxin.identity.service import User
 from anxin.ledger import queries
-from anxin.notify import Message, enqueue, inbox
+from anxin.notify import Message, enqueue, inbox, languages
 from anxin.payments import holds
 
 PENDING, DECLINED, REVOKED = "pending", "declined", "revoked"
@@ -85,10 +86,14 @@ def invite(services: Services, parent: User, guardian: User, limit: Money) -> Li
             )  # fmt: skip
             _audit(conn, link, parent.id, "invite", f"limit {_shown(limit)}", now)
             enqueue(conn, [Message(
-                guardian.id, "account", f"{parent.display_name}邀请您成为监护人",
-                f"{parent.display_name} asks you to be their guardian: you would see their "
-                f"balances and alerts and approve transfers above {_shown(limit)}.",
-                {"invitation_id": link.id},
+                guardian.id, "account",
+                title_zh=f"{parent.display_name}邀请您成为监护人",
+                body_zh=f"{parent.display_name}邀请您成为监护人：您将能看到对方的余额和提醒，"
+                f"并审批超过{_shown(limit)}的转账。",
+                title_en=f"{parent.display_name} invites you to be their guardian",
+                body_en=f"{parent.display_name} asks you to be their guardian: you would see "
+                f"their balances and alerts and approve transfers above {_shown(limit)}.",
+                data={"invitation_id": link.id},
             )], now)  # fmt: skip
     except IntegrityError:
         raise Conflict(
@@ -118,13 +123,16 @@ def change_limit(services: Services, parent: User, link_id: str, limit: Money) -
         conn.execute(
             update(t.links).where(t.links.c.id == link.id).values(approval_limit=limit.to_minor())
         )
-        detail = f"limit {_shown(link.approval_limit)} -> {_shown(limit)}"
-        _audit(conn, link, parent.id, "limit", detail, now)
+        change = f"{_shown(link.approval_limit)} -> {_shown(limit)}"
+        _audit(conn, link, parent.id, "limit", f"limit {change}", now)
         # A coached parent raising the limit is exactly what the guardian must hear about.
         enqueue(conn, [Message(
-            link.guardian_id, "security", "家人修改了监护审批额度",
-            f"{parent.display_name} changed the amount you approve: {detail}.",
-            {"link_id": link.id},
+            link.guardian_id, "security",
+            title_zh="家人修改了监护审批额度",
+            body_zh=f"{parent.display_name}修改了需要您审批的转账额度：{change}。",
+            title_en="Your family changed the approval limit",
+            body_en=f"{parent.display_name} changed the amount you approve: {change}.",
+            data={"link_id": link.id},
         )], now)  # fmt: skip
     return replace(link, approval_limit=limit)
 
@@ -165,12 +173,17 @@ def _end(services: Services, link: Link, actor_id: str, action: str) -> None:
         _audit(conn, link, actor_id, action, f"was {link.status}", now)
         enqueue(conn, [
             Message(
-                link.guardian_id, "account", "监护关系已结束",
-                "A guardianship you held has ended.", {"link_id": link.id},
+                link.guardian_id, "account",
+                title_zh="监护关系已结束", body_zh="您的一项监护关系已经结束。",
+                title_en="Guardianship ended", body_en="A guardianship you held has ended.",
+                data={"link_id": link.id},
             ),
             Message(
-                link.parent_id, "account", "监护关系已结束",
-                "Your guardian no longer looks after your account.", {"link_id": link.id},
+                link.parent_id, "account",
+                title_zh="监护关系已结束", body_zh="您的监护人不再协助管理您的账户。",
+                title_en="Guardianship ended",
+                body_en="Your guardian no longer looks after your account.",
+                data={"link_id": link.id},
             ),
         ], now)  # fmt: skip
     waiting = holds.list_holds(
@@ -225,9 +238,12 @@ def respond(services: Services, guardian: User, link_id: str, *, accept: bool) -
         _audit(conn, link, guardian.id, "accept" if accept else "decline", "", now)
         verb_zh, verb_en = ("接受", "accepted") if accept else ("拒绝", "declined")
         enqueue(conn, [Message(
-            link.parent_id, "account", f"{guardian.display_name}已{verb_zh}监护邀请",
-            f"{guardian.display_name} {verb_en} your guardian invitation.",
-            {"link_id": link.id},
+            link.parent_id, "account",
+            title_zh=f"{guardian.display_name}已{verb_zh}监护邀请",
+            body_zh=f"{guardian.display_name}已{verb_zh}您的监护邀请。",
+            title_en=f"{guardian.display_name} {verb_en} your invitation",
+            body_en=f"{guardian.display_name} {verb_en} your guardian invitation.",
+            data={"link_id": link.id},
         )], now)  # fmt: skip
     return replace(link, status=status, responded_at=now)
 
@@ -244,9 +260,12 @@ def wards(db: Database, guardian_id: str) -> list[Link]:
     return [Link.from_row(row) for row in rows]
 
 
-def ward_view(services: Services, guardian: User, parent_id: str) -> dict[str, Any]:
+def ward_view(
+    services: Services, guardian: User, parent_id: str, lang: Language | None = None
+) -> dict[str, Any]:
     """What a guardian sees of the parent: balances, recent alerts, waiting approvals.
 
+    The alerts are in `lang`, else in the guardian's own language: they are the reader.
     The look is audited before anything is read, so no read goes unrecorded.
     """
     now = _now(services)
@@ -255,7 +274,8 @@ def ward_view(services: Services, guardian: User, parent_id: str) -> dict[str, A
         _audit(conn, link, guardian.id, "view", "balances and alerts", now)
     with services.db.read() as conn:
         accounts = queries.accounts_of(conn, parent_id)
-        alerts = inbox(conn, parent_id, limit=20, categories=ALERT_CATEGORIES)
+        shown = lang or languages(conn, [guardian.id])[guardian.id]
+        alerts = inbox(conn, parent_id, shown, limit=20, categories=ALERT_CATEGORIES)
     waiting = holds.list_holds(
         services.db, user_id=parent_id, approver_user_id=guardian.id, kind=GUARDIAN
     )

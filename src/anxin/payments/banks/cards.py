@@ -65,11 +65,15 @@ def bind_card(
         "last4": digits[-4:], "holder_name": holder, "status": UNVERIFIED,
         "verify_attempts": 0, "created_at": now, "verified_at": None, "removed_at": None,
     }  # fmt: skip
+    last4 = row["last4"]
     notice = Message(
-        user.id, "security", f"绑定银行卡 尾号{row['last4']}",
-        f"A bank card ending {row['last4']} was linked to your account. If this was not you, "
+        user.id, "security",
+        title_zh=f"绑定银行卡 尾号{last4}",
+        body_zh=f"您的账户绑定了尾号{last4}的银行卡。如果不是您本人操作，请解绑并修改密码。",
+        title_en=f"Card ending {last4} linked",
+        body_en=f"A bank card ending {last4} was linked to your account. If this was not you, "
         "remove it and change your password.",
-        {"card_id": row["id"]},
+        data={"card_id": row["id"]},
     )  # fmt: skip
     try:
         with services.db.write() as conn:

@@ -397,29 +397,67 @@ def _close(
         enqueue(conn, [message], now)
 
 
-_MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
-    (TOPUP, SUCCEEDED): ("充值到账 {shown}",
-                         "Your top-up of {shown} from the card ending {last4} has arrived."),
-    (TOPUP, DECLINED): ("充值失败 {shown}", "The bank declined your top-up of {shown} "
-                        "({reason}); nothing was added to your wallet."),
-    (TOPUP, TIMED_OUT): ("充值未完成 {shown}", "The bank did not answer in time, so the "
-                         "top-up of {shown} was cancelled; nothing was added to your wallet."),
-    (WITHDRAWAL, SUCCEEDED): ("提现成功 {shown}", "{shown} was paid to the card ending "
-                              "{last4}; the fee was {fee}."),
-    (WITHDRAWAL, DECLINED): ("提现失败 {shown}", "The bank declined the withdrawal of "
-                             "{shown} ({reason}); {total} is back in your wallet."),
-    (WITHDRAWAL, TIMED_OUT): ("提现未完成 {shown}", "The bank did not answer in time, so the "
-                              "withdrawal of {shown} was cancelled; {total} is back in your "
-                              "wallet."),
-    (PAYOUT, SUCCEEDED): ("商户结算到账 {shown}",
-                          "A settlement of {shown} was paid to the card ending {last4}."),
-    (PAYOUT, DECLINED): ("商户结算失败 {shown}", "The bank declined a settlement of {shown} "
-                         "({reason}); the money stays in the merchant account and is settled "
-                         "with the next day."),
-    (PAYOUT, TIMED_OUT): ("商户结算未完成 {shown}", "The bank did not answer a settlement of "
-                          "{shown} in time; the money stays in the merchant account and is "
-                          "settled with the next day."),
-}  # fmt: skip
+_MESSAGES: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    (TOPUP, SUCCEEDED): (
+        "充值到账 {shown}",
+        "尾号{last4}的银行卡充值{shown}已到账。",
+        "Top-up arrived {shown}",
+        "Your top-up of {shown} from the card ending {last4} has arrived.",
+    ),
+    (TOPUP, DECLINED): (
+        "充值失败 {shown}",
+        "银行拒绝了这笔{shown}的充值（{reason}），钱包里没有增加金额。",
+        "Top-up failed {shown}",
+        "The bank declined your top-up of {shown} ({reason}); nothing was added to your wallet.",
+    ),
+    (TOPUP, TIMED_OUT): (
+        "充值未完成 {shown}",
+        "银行没有及时答复，这笔{shown}的充值已取消，钱包里没有增加金额。",
+        "Top-up not completed {shown}",
+        "The bank did not answer in time, so the top-up of {shown} was cancelled; nothing was "
+        "added to your wallet.",
+    ),
+    (WITHDRAWAL, SUCCEEDED): (
+        "提现成功 {shown}",
+        "{shown}已转入尾号{last4}的银行卡，手续费{fee}。",
+        "Withdrawal paid {shown}",
+        "{shown} was paid to the card ending {last4}; the fee was {fee}.",
+    ),
+    (WITHDRAWAL, DECLINED): (
+        "提现失败 {shown}",
+        "银行拒绝了这笔{shown}的提现（{reason}），{total}已退回您的钱包。",
+        "Withdrawal failed {shown}",
+        "The bank declined the withdrawal of {shown} ({reason}); {total} is back in your wallet.",
+    ),
+    (WITHDRAWAL, TIMED_OUT): (
+        "提现未完成 {shown}",
+        "银行没有及时答复，这笔{shown}的提现已取消，{total}已退回您的钱包。",
+        "Withdrawal not completed {shown}",
+        "The bank did not answer in time, so the withdrawal of {shown} was cancelled; {total} "
+        "is back in your wallet.",
+    ),
+    (PAYOUT, SUCCEEDED): (
+        "商户结算到账 {shown}",
+        "一笔{shown}的结算款已转入尾号{last4}的银行卡。",
+        "Settlement paid {shown}",
+        "A settlement of {shown} was paid to the card ending {last4}.",
+    ),
+    (PAYOUT, DECLINED): (
+        "商户结算失败 {shown}",
+        "银行拒绝了一笔{shown}的结算（{reason}），钱仍在商户账户中，将随下一天一起结算。",
+        "Settlement failed {shown}",
+        "The bank declined a settlement of {shown} ({reason}); the money stays in the merchant "
+        "account and is settled with the next day.",
+    ),
+    (PAYOUT, TIMED_OUT): (
+        "商户结算未完成 {shown}",
+        "银行没有及时答复一笔{shown}的结算，钱仍在商户账户中，将随下一天一起结算。",
+        "Settlement not completed {shown}",
+        "The bank did not answer a settlement of {shown} in time; the money stays in the "
+        "merchant account and is settled with the next day.",
+    ),
+}
+"""Per order kind and outcome: the title and body in Chinese, then in English."""
 
 
 def order_message(order: dict[str, Any], status: str, reason: str | None) -> Message | None:
@@ -433,12 +471,16 @@ def order_message(order: dict[str, Any], status: str, reason: str | None) -> Mes
         "fee": f"{cur} {format_minor(order['fee'], cur)}",
         "total": f"{cur} {format_minor(order['amount'] + order['fee'], cur)}",
         "last4": order["last4"],
-        "reason": reason or "no reason given",
     }
-    title, body = template
+    # The bank's own reason is quoted as it gave it, in either language.
+    zh = {**values, "reason": reason or "银行未说明原因"}
+    en = {**values, "reason": reason or "no reason given"}
+    title_zh, body_zh, title_en, body_en = template
     return Message(
-        order["owner_id"], "payment", title.format(**values), body.format(**values),
-        {"order_id": order["id"], "kind": order["kind"], "status": status},
+        order["owner_id"], "payment",
+        title_zh=title_zh.format(**zh), body_zh=body_zh.format(**zh),
+        title_en=title_en.format(**en), body_en=body_en.format(**en),
+        data={"order_id": order["id"], "kind": order["kind"], "status": status},
     )  # fmt: skip
 
 

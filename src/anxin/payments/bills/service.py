@@ -34,6 +34,7 @@ from anxin.core.errors import (
     AnxinError,
     Conflict,
     IdempotencyMismatch,
+    InsufficientFunds,
     InvalidState,
     NotFound,
     Unavailable,
@@ -451,12 +452,22 @@ def _record_failure(
     _update(conn, payment.id, services, status=status, error=stored)
     info = BILLERS[payment.biller]
     what = "话费充值" if payment.kind == TOPUP else f"{info.name_zh}缴费"
+    shown = payment.money.shown()
     enqueue(conn, [Message(
-        payment.owner_id, "bill", f"{what}未成功 ¥{payment.money}",
-        f"Your {info.name_en.lower()} payment of CNY {payment.money} did not go through: "
+        payment.owner_id, "bill",
+        title_zh=f"{what}未成功 {shown}",
+        body_zh=f"您的{what}{shown}没有成功：{failure_zh(error)}。",
+        title_en=f"{info.name_en} payment failed {shown}",
+        body_en=f"Your {info.name_en.lower()} payment of {shown} did not go through: "
         f"{error.detail}.",
-        {"payment_id": payment.id, "bill_id": payment.bill_id},
+        data={"payment_id": payment.id, "bill_id": payment.bill_id},
     )], to_micros(services.clock.now()))  # fmt: skip
+
+
+def failure_zh(error: Exception | None) -> str:
+    """Why a payment failed, for a Chinese reader. Error details are written in English, so
+    this names the commonest cause and leaves the others to the app's own explanation."""
+    return "余额不足" if isinstance(error, InsufficientFunds) else "原因请在安心中查看"
 
 
 def _finish(services: Services, payment: Payment, status: str, error: AnxinError) -> Payment:
@@ -480,14 +491,22 @@ def _ledger_key(payment: Payment, step: str) -> str:
 
 def _paid_message(payment: Payment, transfer_id: str) -> Message:
     info = BILLERS[payment.biller]
-    shown = f"¥{payment.money}"
-    tail = payment.account_number[-4:]
+    shown = payment.money.shown()
+    number = payment.account_number
     data = {"payment_id": payment.id, "bill_id": payment.bill_id, "transfer_id": transfer_id}
     if payment.kind == TOPUP:
-        body = f"Topped up mobile {payment.account_number}: CNY {payment.money}."
-        return Message(payment.owner_id, "bill", f"话费充值成功 {shown}", body, data)
+        return Message(
+            payment.owner_id, "bill",
+            title_zh=f"话费充值成功 {shown}", body_zh=f"已为手机{number}充值{shown}。",
+            title_en=f"Mobile top-up {shown}", body_en=f"Topped up mobile {number}: {shown}.",
+            data=data,
+        )  # fmt: skip
     return Message(
-        payment.owner_id, "bill", f"{info.name_zh}缴费成功 {shown}",
-        f"Paid your {info.name_en.lower()} bill for account ending {tail}: CNY {payment.money}.",
-        data,
+        payment.owner_id, "bill",
+        title_zh=f"{info.name_zh}缴费成功 {shown}",
+        body_zh=f"已为尾号{number[-4:]}的{info.name_zh}户号缴费{shown}。",
+        title_en=f"{info.name_en} bill paid {shown}",
+        body_en=f"Paid your {info.name_en.lower()} bill for account ending {number[-4:]}: "
+        f"{shown}.",
+        data=data,
     )  # fmt: skip

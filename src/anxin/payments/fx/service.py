@@ -91,9 +91,12 @@ async def convert(
     def tell(conn: Connection, transfers: list[TransferRow]) -> None:
         shown_sell, shown_buy = sell.shown(), buy.shown()
         enqueue(conn, [Message(
-            user.id, "payment", f"换汇成功：{shown_sell} → {shown_buy}",
-            f"You exchanged {shown_sell} for {shown_buy} at {row['rate']}.",
-            {"quote_id": quote_id, "transfer_ids": [leg.id for leg in transfers]},
+            user.id, "payment",
+            title_zh=f"换汇成功：{shown_sell} → {shown_buy}",
+            body_zh=f"您已按汇率{row['rate']}用{shown_sell}换得{shown_buy}。",
+            title_en=f"Exchanged {shown_sell} → {shown_buy}",
+            body_en=f"You exchanged {shown_sell} for {shown_buy} at {row['rate']}.",
+            data={"quote_id": quote_id, "transfer_ids": [leg.id for leg in transfers]},
         )], to_micros(services.clock.now()))  # fmt: skip
 
     result = await services.writer.execute_async(

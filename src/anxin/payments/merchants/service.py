@@ -144,12 +144,23 @@ async def pay_by_qr(
         _record_trade(conn, shop, transfers[0], PAYMENT, payer.id, order_id=code.order_id)
         shown = money.shown()
         data = {"transfer_id": transfers[0].id, "merchant_id": shop["id"]}
+        name, buyer, order = shop["name"], payer.display_name, code.order_id
         enqueue(conn, [
-            Message(payer.id, "payment", f"已向{shop['name']}付款 {shown}",
-                    f"You paid {shown} to {shop['name']}.", data),
-            Message(shop["owner_id"], "payment", f"{shop['name']} 收款 {shown}",
-                    f"{shop['name']} received {shown} from {payer.display_name}"
-                    + (f" for order {code.order_id}." if code.order_id else "."), data),
+            Message(
+                payer.id, "payment",
+                title_zh=f"已向{name}付款 {shown}", body_zh=f"您已向{name}付款{shown}。",
+                title_en=f"Paid {shown} to {name}", body_en=f"You paid {shown} to {name}.",
+                data=data,
+            ),
+            Message(
+                shop["owner_id"], "payment",
+                title_zh=f"{name} 收款 {shown}",
+                body_zh=f"{name}收到{buyer}付款{shown}" + (f"，订单号{order}。" if order else "。"),
+                title_en=f"{name} received {shown}",
+                body_en=f"{name} received {shown} from {buyer}"
+                + (f" for order {order}." if order else "."),
+                data=data,
+            ),
         ], transfers[0].created_at)  # fmt: skip
 
     result = await services.writer.execute_async(
@@ -213,10 +224,13 @@ async def refund(
         _record_trade(conn, shop, transfers[0], REFUND, payment["payer_id"], payment_id)
         shown = Money.from_minor(units, cur).shown()
         data = {"transfer_id": transfers[0].id, "payment_id": payment_id}
-        enqueue(conn, [
-            Message(payment["payer_id"], "payment", f"{shop['name']} 退款 {shown}",
-                    f"{shop['name']} refunded {shown} to your wallet.", data),
-        ], transfers[0].created_at)  # fmt: skip
+        name = shop["name"]
+        enqueue(conn, [Message(
+            payment["payer_id"], "payment",
+            title_zh=f"{name} 退款 {shown}", body_zh=f"{name}已退款{shown}到您的钱包。",
+            title_en=f"{name} refunded {shown}", body_en=f"{name} refunded {shown} to your wallet.",
+            data=data,
+        )], transfers[0].created_at)  # fmt: skip
 
     result = await services.writer.execute_async(
         Request(Create((spec,)), key, scope, fingerprint_, effects=record)

@@ -353,15 +353,26 @@ def _error_json(error: Exception | None) -> dict[str, Any] | None:
 
 def _failure_message(schedule: Schedule, run: Run, attempt: int, done: _Done) -> Message:
     why = done.error.detail if isinstance(done.error, AnxinError) else "an internal error"
+    why_zh = bill_payments.failure_zh(done.error)
     tries = f" after {attempt} attempts" if attempt > 1 else ""
+    tries_zh = f"（已尝试{attempt}次）" if attempt > 1 else ""
     data = {"schedule_id": schedule.id, "run_id": run.id, "occurrence": run.occurrence}
     if schedule.kind == AUTOPAY:
-        return Message(schedule.owner_id, "bill", f"自动缴费未成功 ({run.occurrence})",
-                       f"Auto-pay could not pay your bill{tries}: {why}.", data)  # fmt: skip
-    amount = Money.from_minor(schedule.amount or 0, schedule.currency)
+        return Message(
+            schedule.owner_id, "bill",
+            title_zh=f"自动缴费未成功 ({run.occurrence})",
+            body_zh=f"自动缴费没能缴清您的账单{tries_zh}：{why_zh}。",
+            title_en=f"Auto-pay did not go through ({run.occurrence})",
+            body_en=f"Auto-pay could not pay your bill{tries}: {why}.",
+            data=data,
+        )  # fmt: skip
+    shown = Money.from_minor(schedule.amount or 0, schedule.currency).shown()
     return Message(
-        schedule.owner_id, "payment", f"定时转账未成功 ¥{amount} ({run.occurrence})",
-        f"Your scheduled payment of {schedule.currency} {amount} on {run.occurrence} did not "
-        f"go through{tries}: {why}.",
-        data,
+        schedule.owner_id, "payment",
+        title_zh=f"定时转账未成功 {shown} ({run.occurrence})",
+        body_zh=f"您{run.occurrence}的定时转账{shown}没有成功{tries_zh}：{why_zh}。",
+        title_en=f"Scheduled payment of {shown} failed ({run.occurrence})",
+        body_en=f"Your scheduled payment of {shown} on {run.occurrence} did not go "
+        f"through{tries}: {why}.",
+        data=data,
     )  # fmt: skip
