@@ -94,6 +94,19 @@ def notify(client: TestClient, user_id: str, category: str, title: str) -> None:
         )], to_micros(services.clock.now()))  # fmt: skip
 
 
+def pay_mum_twenty(client: TestClient, admin: dict[str, str], son: dict[str, str]) -> None:
+    """Fund the son's wallet with 100.00 and pay 20.00 to the user "mum"."""
+    wallet = client.get("/v1/accounts", headers=son).json()["accounts"][0]["id"]
+    bank = client.post("/v1/ledger/accounts", json={"currency": "CNY", "no_overdraft": False},
+                       headers=admin).json()["id"]  # fmt: skip
+    client.post("/v1/ledger/transfers", headers={**admin, "Idempotency-Key": "f"}, json={
+        "debit_account_id": bank, "credit_account_id": wallet, "amount": "100.00",
+        "currency": "CNY"})  # fmt: skip
+    paid = client.post("/v1/payments/p2p", headers={**son, "Idempotency-Key": "p"},
+                       json={"to": {"username": "mum"}, "amount": "20.00"})  # fmt: skip
+    assert paid.status_code == 201
+
+
 def user_id(client: TestClient, headers: dict[str, str]) -> str:
     return str(client.get("/v1/me", headers=headers).json()["id"])
 
@@ -172,15 +185,7 @@ def test_a_payment_tells_both_people_by_their_channels(
 ) -> None:
     son = sign_up(app_client, "son", "13800000021", "son@example.com")
     sign_up(app_client, "mum", "13800000022", "mum@example.com")
-    wallet = app_client.get("/v1/accounts", headers=son).json()["accounts"][0]["id"]
-    bank = app_client.post("/v1/ledger/accounts", json={"currency": "CNY", "no_overdraft": False},
-                           headers=admin).json()["id"]  # fmt: skip
-    app_client.post("/v1/ledger/transfers", headers={**admin, "Idempotency-Key": "f"}, json={
-        "debit_account_id": bank, "credit_account_id": wallet, "amount": "100.00",
-        "currency": "CNY"})  # fmt: skip
-    paid = app_client.post("/v1/payments/p2p", headers={**son, "Idempotency-Key": "p"},
-                           json={"to": {"username": "mum"}, "amount": "20.00"})  # fmt: skip
-    assert paid.status_code == 201
+    pay_mum_twenty(app_client, admin, son)
     dispatch(app_client)
     sms = (tmp_path / "sms.log").read_text(encoding="utf-8")
     # Payments default to in-app plus SMS.
@@ -196,15 +201,7 @@ def test_each_person_reads_and_is_sent_their_own_language(
     mum = sign_up(app_client, "mum", "13800000022", "mum@example.com")
     english = app_client.patch("/v1/me/preferences", json={"language": "en"}, headers=son)
     assert english.status_code == 200
-    wallet = app_client.get("/v1/accounts", headers=son).json()["accounts"][0]["id"]
-    bank = app_client.post("/v1/ledger/accounts", json={"currency": "CNY", "no_overdraft": False},
-                           headers=admin).json()["id"]  # fmt: skip
-    app_client.post("/v1/ledger/transfers", headers={**admin, "Idempotency-Key": "f"}, json={
-        "debit_account_id": bank, "credit_account_id": wallet, "amount": "100.00",
-        "currency": "CNY"})  # fmt: skip
-    paid = app_client.post("/v1/payments/p2p", headers={**son, "Idempotency-Key": "p"},
-                           json={"to": {"username": "mum"}, "amount": "20.00"})  # fmt: skip
-    assert paid.status_code == 201
+    pay_mum_twenty(app_client, admin, son)
     clock.advance(1)
     notify(app_client, user_id(app_client, son), "security", "账户已冻结")
     dispatch(app_client)
