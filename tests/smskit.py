@@ -14,15 +14,24 @@ from fastapi.testclient import TestClient
 from anxin.api.services import Services
 from anxin.notify.dispatch import dispatch_pending
 
+CODE = r"(?:安心验证码|Anxin code) (\d{6})"
+"""A one-time code as the SMS says it, in either language."""
+
 
 def texted_code(client: TestClient) -> str:
     """The newest step-up code texted by the app behind `client`."""
     services: Services = client.app.state.services  # type: ignore[attr-defined]
+    return str(re.findall(CODE, sms_log_once(services, CODE))[-1])
+
+
+def sms_log_once(services: Services, pattern: str) -> str:
+    """The sandbox SMS log as soon as something matching `pattern` is in it, delivering
+    what is due meanwhile: the app's own maintenance loop may be delivering it right now."""
     log = services.settings.data_dir / "sms-sandbox.log"
-    for _ in range(50):  # the app's own maintenance loop may be delivering it right now
+    for _ in range(50):
         dispatch_pending(services.db, services.clock, services.channels, services.recipient)
         text = log.read_text(encoding="utf-8") if log.exists() else ""
-        if codes := re.findall(r"(?:安心验证码|Anxin code) (\d{6})", text):
-            return str(codes[-1])
+        if re.search(pattern, text):
+            return text
         time.sleep(0.1)
-    raise AssertionError("no step-up code was texted")
+    raise AssertionError(f"nothing matching {pattern!r} was texted")

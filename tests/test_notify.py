@@ -15,6 +15,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from anxin.api import app as app_module
 from anxin.api.app import create_app
 from anxin.core.clock import ManualClock
 from anxin.core.db import Database, alembic_config
@@ -55,6 +56,13 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.start()
     yield inbox, port
     controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_background_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests deliver by calling `dispatch` themselves; the app's own once-a-second
+    maintenance loop would race them for the same messages (and win under load)."""
+    monkeypatch.setattr(app_module, "MAINTENANCE_SECONDS", 3600.0)
 
 
 @pytest.fixture
