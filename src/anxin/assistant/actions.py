@@ -25,6 +25,7 @@ from anxin.api.services import Services
 from anxin.assistant.dialogue import Choice, NeedChoice, Refusal
 from anxin.core.clock import from_micros, to_micros
 from anxin.core.errors import (
+    AmountChanged,
     AnxinError,
     Conflict,
     InsufficientFunds,
@@ -346,10 +347,10 @@ def _refusals(available: Callable[[], str] | None = None) -> Iterator[None]:
         code = {"challenge": "risk_challenge", "review": "risk_review"}.get(decision, "risk_block")
         reasons = exc.extra.get("reasons") or [exc.detail]
         raise Refusal(code, "; ".join(str(r) for r in reasons)) from None
+    except AmountChanged as exc:
+        now = Money.parse(str(exc.extra["amount_due"]), str(exc.extra["currency"]))
+        raise Refusal("amount_changed", exc.detail, now=now.shown()) from None
     except AnxinError as exc:
-        if isinstance(exc, InvalidState) and "amount_due" in exc.extra:  # a late fee since
-            now = Money.parse(str(exc.extra["amount_due"]), str(exc.extra["currency"]))
-            raise Refusal("amount_changed", exc.detail, now=now.shown()) from None
         if "expired" in exc.detail and exc.field == "quote_id":
             raise Refusal("quote_expired", exc.detail) from None
         raise Refusal("failed", exc.detail) from None

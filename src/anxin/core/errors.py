@@ -65,6 +65,12 @@ class InvalidState(Conflict):
     slug, title = "invalid-state", "Not allowed in the current state"
 
 
+class AmountChanged(InvalidState):
+    """What is due now differs from what the payer confirmed (a late fee since, say)."""
+
+    slug, title = "amount-changed", "The amount changed since it was confirmed"
+
+
 class IdempotencyMismatch(Conflict):
     slug, title = "idempotency-key-reused", "Idempotency key reused with a different request"
 

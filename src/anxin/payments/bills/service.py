@@ -31,6 +31,7 @@ from anxin.api.services import Services
 from anxin.core.clock import from_micros, to_micros
 from anxin.core.errors import (
     ERROR_TYPES,
+    AmountChanged,
     AnxinError,
     Conflict,
     IdempotencyMismatch,
@@ -134,7 +135,7 @@ def pay_bill(
     money = Money.from_minor(bill.amount_due(local_today(now)), bill.currency)
     if confirmed_amount is not None and money.to_minor() != confirmed_amount:
         agreed = Money.from_minor(confirmed_amount, bill.currency)
-        raise InvalidState(
+        raise AmountChanged(
             f"the {bill.period} bill now costs {money.shown()}, not the {agreed.shown()} you "
             "confirmed (a late fee is due since); nothing was paid",
             field="amount", amount_due=str(money), currency=money.currency,
