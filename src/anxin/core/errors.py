@@ -129,6 +129,7 @@ ERROR_TYPES: dict[str, type[AnxinError]] = {
         IdempotencyMismatch,
         Unauthenticated,
         Forbidden,
+        PaymentRefused,
         Unavailable,
     )
 }

@@ -20,6 +20,8 @@ holds = Table(
     Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("channel", String(20), nullable=False),
+    # what is held: a payment to a person, or a bill payment (which finishes with the biller)
+    Column("purpose", String(10), nullable=False, server_default="person"),
     Column("approver_user_id", String(26), nullable=True),
     Column("event_id", String(200), nullable=True),
     Column("score", Float, nullable=True),

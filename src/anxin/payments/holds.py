@@ -7,6 +7,11 @@ is never a hold without held money or held money without a hold. Every way out g
 the ledger too, with the hold's new status written in the same transaction: approve posts
 the transfer, reject and cancel void it, expiry releases it (`expire_holds`).
 
+Most holds are payments to a person (`PERSON`). A bill payment or phone top-up can be held
+too (`BILL`): approving it hands the payment back to the bills flow, which asks the biller
+before any money is taken, and releasing it records the bill payment as not made. Those
+steps live with the bills (`anxin.payments.bills.held`), which builds on this module.
+
 A challenge's one-time code is stored only as an HMAC keyed with the server secret (a
 6-digit code's plain hash could be brute-forced from a database dump) and reaches the payer
 through the notify outbox, as a security message, which goes to SMS.
@@ -18,8 +23,8 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Any, Final, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -29,6 +34,7 @@ from anxin.core.db import Database
 from anxin.core.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from anxin.core.ids import new_id
 from anxin.core.money import Money
+from anxin.identity.service import User
 from anxin.ledger.posting import EXPIRED, POSTED, Expire, Post, TransferRow, Void
 from anxin.ledger.service import Request
 from anxin.notify import Message, enqueue
@@ -39,6 +45,7 @@ from anxin.risk.freezes import require_account_open
 __all__ = [
     "Hold",
     "HoldReason",
+    "Parties",
     "PaymentCheck",
     "approve_hold",
     "cancel_hold",
@@ -46,6 +53,7 @@ __all__ = [
     "hold",
     "hold_for_transfer",
     "list_holds",
+    "reachable",
     "reject_hold",
     "verify_code",
 ]
@@ -55,6 +63,12 @@ CHALLENGE, REVIEW, GUARDIAN = "challenge", "review", "guardian"
 MAX_CODE_ATTEMPTS: Final = 3
 CODE_DIGITS: Final = 6
 SYSTEM: Final = "system"
+PERSON, BILL = "person", "bill"
+NO_CODE_CHANNEL: Final = {
+    "code": "no_code_channel",
+    "zh": "账户没有可接收验证码的手机号或邮箱，转人工安全审核",
+    "en": "No phone number or email to send a code to; held for a security review",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,7 @@ class Hold:
     reasons: list[dict[str, str]]
     money: Money
     channel: str
+    purpose: str
     approver_user_id: str | None
     event_id: str | None
     score: float | None
@@ -83,8 +98,8 @@ class Hold:
         return cls(
             row.id, row.user_id, row.payee_user_id, row.transfer_id, row.kind, row.status,
             list(row.reasons), Money.from_minor(row.amount, row.currency), row.channel,
-            row.approver_user_id, row.event_id, row.score, row.attempts, row.expires_at,
-            row.created_at, row.resolved_at, row.resolved_by, row.note,
+            row.purpose, row.approver_user_id, row.event_id, row.score, row.attempts,
+            row.expires_at, row.created_at, row.resolved_at, row.resolved_by, row.note,
         )  # fmt: skip
 
 
@@ -98,6 +113,7 @@ def hold_json(found: Hold) -> dict[str, Any]:
         "amount": str(found.money),
         "currency": found.money.currency,
         "channel": found.channel,
+        "purpose": found.purpose,
         "user_id": found.user_id,
         "payee_user_id": found.payee_user_id,
         "approver_user_id": found.approver_user_id,
@@ -122,6 +138,13 @@ def hold_seconds(services: Services, kind: str) -> int:
     }[kind]
 
 
+def reachable(risk: HoldReason | None, payer: User) -> HoldReason | None:
+    """A step-up code needs somewhere to go; without a phone or email an analyst decides."""
+    if risk is None or risk.kind != CHALLENGE or payer.phone or payer.email:
+        return risk
+    return replace(risk, kind="review", reasons=(*risk.reasons, NO_CODE_CHANNEL))
+
+
 def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
@@ -133,12 +156,14 @@ def code_digest(services: Services, hold_id: str, code: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Parties:
-    """Who pays whom, with the names the messages use."""
+    """Who pays whom, with the names the messages use: a biller has a name in each language
+    (`payee_name_en`), a person one."""
 
     payer_id: str
     payer_name: str
     payee_id: str | None
     payee_name: str
+    payee_name_en: str | None = None
 
 
 def hold_effects(
@@ -148,6 +173,7 @@ def hold_effects(
     money: Money,
     channel: str,
     then: Callable[[Connection, list[TransferRow]], None] | None = None,
+    purpose: str = PERSON,
 ) -> Callable[[Connection, list[TransferRow]], None]:
     """The ledger `effects` that record the hold beside its pending transfer and tell the
     payer (with the code, for a challenge) and the approver (for a guardian hold)."""
@@ -161,7 +187,7 @@ def hold_effects(
             "id": hold_id, "user_id": parties.payer_id, "payee_user_id": parties.payee_id,
             "transfer_id": transfer.id, "kind": reason.kind, "status": WAITING,
             "reasons": list(reason.reasons), "amount": money.to_minor(),
-            "currency": money.currency, "channel": channel,
+            "currency": money.currency, "channel": channel, "purpose": purpose,
             "approver_user_id": reason.approver_user_id, "event_id": reason.event_id,
             "score": reason.score,
             "code_hash": code_digest(services, hold_id, code) if code else None,
@@ -182,7 +208,7 @@ def _held_messages(
     shown = money.shown()
     data = {"hold_id": hold_id}
     minutes = max(hold_seconds(services, reason.kind) // 60, 1)
-    to = parties.payee_name
+    to, to_en = parties.payee_name, parties.payee_name_en or parties.payee_name
     if code is not None:
         return [Message(
             parties.payer_id, "code",
@@ -190,7 +216,7 @@ def _held_messages(
             body_zh=f"用于确认向{to}转账{shown}，{minutes}分钟内有效。请勿告诉任何人，"
             "安心工作人员不会向您索要。",
             title_en=f"Anxin code {code}",
-            body_en=f"Confirms your payment of {shown} to {to}. It expires in {minutes} "
+            body_en=f"Confirms your payment of {shown} to {to_en}. It expires in {minutes} "
             "minutes. Never share it; Anxin staff will never ask for it.",
             data=data,
         ), Message(
@@ -198,7 +224,7 @@ def _held_messages(
             title_zh=f"转账{shown}等待验证码",
             body_zh=f"您向{to}转账{shown}，需要输入我们短信发送的验证码。安心工作人员不会向您索要。",
             title_en=f"Payment of {shown} waits for your code",
-            body_en=f"Your payment of {shown} to {to} waits for the one-time code we sent by "
+            body_en=f"Your payment of {shown} to {to_en} waits for the one-time code we sent by "
             "SMS. Anxin staff will never ask for it.",
             data=data,
         )]  # fmt: skip
@@ -211,7 +237,7 @@ def _held_messages(
             body_zh=f"您向{to}转账{shown}正在接受安全审核（{why_zh}）。这笔钱已冻结，尚未转出；"
             "审核有结果后会通知您。",
             title_en=f"Payment of {shown} under security review",
-            body_en=f"Your payment of {shown} to {to} is held for a security check ({why}). The "
+            body_en=f"Your payment of {shown} to {to_en} is held for a security check ({why}). The "
             "money is reserved, not sent; you will hear from us when it is decided.",
             data=data,
         )]  # fmt: skip
@@ -220,7 +246,7 @@ def _held_messages(
         title_zh=f"转账{shown}等待确认",
         body_zh=f"您向{to}转账{shown}正在等待确认（{why_zh}）。这笔钱已冻结，尚未转出。",
         title_en=f"Payment of {shown} waits for approval",
-        body_en=f"Your payment of {shown} to {to} waits for approval ({why}). The money is "
+        body_en=f"Your payment of {shown} to {to_en} waits for approval ({why}). The money is "
         "reserved, not sent.",
         data=data,
     )]  # fmt: skip
@@ -231,11 +257,39 @@ def _held_messages(
             title_zh=f"{payer}的转账需要您确认",
             body_zh=f"{payer}想向{to}转账{shown}（{why_zh}）。请在{minutes}分钟内到安心中同意或拒绝。",
             title_en=f"{payer}'s payment needs your approval",
-            body_en=f"{payer} wants to pay {shown} to {to} ({why}). Approve or reject it in "
+            body_en=f"{payer} wants to pay {shown} to {to_en} ({why}). Approve or reject it in "
             f"Anxin within {minutes} minutes.",
             data=data,
         ))  # fmt: skip
     return messages
+
+
+class HeldPurpose(Protocol):
+    """How a held payment that is not to a person finishes (a bill payment, say)."""
+
+    def cleared(self, conn: Connection, services: Services, found: Hold, now: int) -> None:
+        """In the transaction that closes the hold as approved and voids its transfer: make
+        the payment ready to be carried out by its own flow."""
+
+    def carry_on(self, services: Services, found: Hold) -> TransferRow:
+        """Carry the cleared payment out; the ledger transfer it ended with."""
+
+    def released(
+        self, conn: Connection, services: Services, found: Hold, status: str, note: str | None,
+        now: int,
+    ) -> None:  # fmt: skip
+        """In the transaction that voided or expired the hold: record the payment as not made
+        and tell the payer."""
+
+
+def _purpose(found: Hold) -> HeldPurpose | None:
+    """None for a payment to a person, which this module finishes itself."""
+    if found.purpose == PERSON:
+        return None
+    # Imported on use: the bills capability builds on holds, not the other way round.
+    from anxin.payments.bills.held import BILL_HOLDS
+
+    return BILL_HOLDS
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -292,6 +346,16 @@ def approve_hold(services: Services, hold_id: str, actor: str) -> TransferRow:
         raise Forbidden("only the guardian named on this payment can approve it")
     # Frozen while the payment waited (phone lost, analyst's suspicion): nothing leaves.
     require_account_open(services.db, found.user_id)
+    purpose = _purpose(found)
+    if purpose is not None:
+
+        def cleared(conn: Connection, transfers: list[TransferRow]) -> None:
+            now = transfers[0].resolved_at or to_micros(services.clock.now())
+            _close(conn, found, APPROVED, actor, None, now)
+            purpose.cleared(conn, services, found, now)
+
+        _run(services, found, Request(Void(found.transfer_id), effects=cleared))
+        return purpose.carry_on(services, found)
     payer, payee = _names(services, found)
 
     def approved(conn: Connection, transfers: list[TransferRow]) -> None:
@@ -405,7 +469,9 @@ def expire_holds(services: Services, limit: int = 500) -> int:
     if not due:
         return 0
     requests = [
-        Request(Expire(found.transfer_id), effects=_closer(found, EXPIRED_HOLD, SYSTEM, None))
+        Request(
+            Expire(found.transfer_id), effects=_closer(services, found, EXPIRED_HOLD, SYSTEM, None)
+        )
         for found in due
     ]
     results = services.ledger.execute(requests)
@@ -427,16 +493,21 @@ def _waiting(services: Services, hold_id: str) -> Hold:
 
 
 def _release(services: Services, found: Hold, status: str, actor: str, note: str | None) -> None:
-    _run(services, found, Request(Void(found.transfer_id),
-                                  effects=_closer(found, status, actor, note)))  # fmt: skip
+    closer = _closer(services, found, status, actor, note)
+    _run(services, found, Request(Void(found.transfer_id), effects=closer))
 
 
 def _closer(
-    found: Hold, status: str, actor: str, note: str | None
+    services: Services, found: Hold, status: str, actor: str, note: str | None
 ) -> Callable[[Connection, list[TransferRow]], None]:
+    purpose = _purpose(found)
+
     def close(conn: Connection, transfers: list[TransferRow]) -> None:
         now = transfers[0].resolved_at or transfers[0].created_at
         _close(conn, found, status, actor, note, now)
+        if purpose is not None:
+            purpose.released(conn, services, found, status, note, now)
+            return
         shown = found.money.shown()
         why_zh = {REJECTED: "没有转出", EXPIRED_HOLD: "没有及时确认"}[status]
         why = {REJECTED: "was not made", EXPIRED_HOLD: "was not confirmed in time"}[status]
@@ -483,8 +554,12 @@ def _follow_ledger(services: Services, found: Hold) -> None:
     status = {POSTED: APPROVED, EXPIRED: EXPIRED_HOLD}.get(transfer.status, REJECTED)
     if transfer.status == "pending":
         return
+    note, now = "resolved in the ledger", transfer.resolved_at or 0
+    purpose = _purpose(found)
     with services.db.write() as conn:
-        _close(conn, found, status, SYSTEM, "resolved in the ledger", transfer.resolved_at or 0)
+        _close(conn, found, status, SYSTEM, note, now)
+        if purpose is not None and status != APPROVED:
+            purpose.released(conn, services, found, status, note, now)
 
 
 def _names(services: Services, found: Hold) -> tuple[str, str]:

@@ -10,7 +10,7 @@ import asyncio
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -24,7 +24,14 @@ from anxin.ledger.posting import PENDING, Create, TransferRow, TransferSpec
 from anxin.ledger.service import Request, fingerprint
 from anxin.notify import Message, enqueue
 from anxin.payments.contacts import list_contacts
-from anxin.payments.holds import Hold, Parties, hold_effects, hold_for_transfer, hold_seconds
+from anxin.payments.holds import (
+    Hold,
+    Parties,
+    hold_effects,
+    hold_for_transfer,
+    hold_seconds,
+    reachable,
+)
 from anxin.payments.payees import Contact, match_contacts
 from anxin.payments.risk_hook import HoldReason, PaymentEvent, hold_for
 from anxin.payments.wallets import wallet_id
@@ -123,7 +130,7 @@ def prepare_payment(
                 payee_user_id=recipient.id, ip=origin.ip or ip, device_id=origin.device_id,
                 lat=origin.lat, lon=origin.lon,
             )  # fmt: skip
-            risk = _reachable(hold_for(services.risk_hook(event)), payer)
+            risk = reachable(hold_for(services.risk_hook(event)), payer)
             reason = _strictest_hold(risk, services, event)
         source = wallet_id(services.ledger, payer.id, money.currency, open_missing=False)
     if source is None:
@@ -169,20 +176,6 @@ def prepare_payment(
         effects = hold_effects(services, reason, parties, money, channel)
     request = Request(Create((spec,)), idempotency_key, scope, print_, effects=effects)
     return request, recipient
-
-
-NO_CODE_CHANNEL: Final = {
-    "code": "no_code_channel",
-    "zh": "账户没有可接收验证码的手机号或邮箱，转人工安全审核",
-    "en": "No phone number or email to send a code to; held for a security review",
-}
-
-
-def _reachable(risk: HoldReason | None, payer: User) -> HoldReason | None:
-    """A step-up code needs somewhere to go; without a phone or email an analyst decides."""
-    if risk is None or risk.kind != "challenge" or payer.phone or payer.email:
-        return risk
-    return replace(risk, kind="review", reasons=(*risk.reasons, NO_CODE_CHANNEL))
 
 
 def _strictest_hold(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -25,6 +25,7 @@ from anxin.ledger.service import fingerprint
 from anxin.payments.bills import service, store
 from anxin.payments.bills.registry import BILLERS, biller_info
 from anxin.payments.bills.rules import local_today, parse_period
+from anxin.payments.holds import hold_json
 
 router = APIRouter(prefix="/v1", tags=["bills"])
 
@@ -106,7 +107,15 @@ def _answer(request: Request, outcome: service.PaymentOutcome) -> JSONResponse:
     if outcome.payment.bill_id is not None:
         bill = store.get_bill(services.db, outcome.payment.owner_id, outcome.payment.bill_id)
         payload["bill"] = bill_json(bill, local_today(services.clock.now()))
-    return JSONResponse(payload, status_code=201, headers=headers)
+    if outcome.hold is not None:  # waits for the payer's code or an analyst: accepted, not done
+        payload["hold"] = hold_json(outcome.hold)
+    return JSONResponse(payload, status_code=202 if outcome.hold else 201, headers=headers)
+
+
+HELD: Final[dict[int | str, dict[str, Any]]] = {
+    202: {"description": "Held: the payer's one-time code or an analyst must clear it before "
+                         "the biller is paid; the body's `hold` says which and why"},
+}  # fmt: skip
 
 
 # -- billers and bound accounts -----------------------------------------------------------
@@ -186,7 +195,7 @@ def a_bill(bill_id: str, request: Request, user: CurrentUser) -> dict[str, Any]:
     return bill_json(bill, local_today(services.clock.now()))
 
 
-@router.post("/bills/{bill_id}/pay", status_code=201)
+@router.post("/bills/{bill_id}/pay", status_code=201, responses=HELD)
 def pay_bill(bill_id: str, request: Request, user: CurrentUser, key: IdempotencyKey) -> Response:
     """Pay a bill in full, late fee included; a bill is paid once, however often asked."""
     outcome = service.pay_bill(
@@ -196,7 +205,7 @@ def pay_bill(bill_id: str, request: Request, user: CurrentUser, key: Idempotency
     return _answer(request, outcome)
 
 
-@router.post("/bills/pay", status_code=201)
+@router.post("/bills/pay", status_code=201, responses=HELD)
 def pay_outstanding(
     body: PayOutstandingIn, request: Request, user: CurrentUser, key: IdempotencyKey
 ) -> Response:
@@ -208,7 +217,7 @@ def pay_outstanding(
     return _answer(request, outcome)
 
 
-@router.post("/bills/mobile-topup", status_code=201)
+@router.post("/bills/mobile-topup", status_code=201, responses=HELD)
 def mobile_topup(
     body: TopUpIn, request: Request, user: CurrentUser, key: IdempotencyKey
 ) -> Response:

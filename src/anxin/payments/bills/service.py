@@ -14,6 +14,10 @@ after a crash resumes the same payment instead of starting another:
    the payer notified; declined or no answer: the hold is voided, nothing is charged, and
    the payer is told why.
 
+When the risk check asks for a step-up code or a review, the claimed row `waits` instead,
+beside a hold (`anxin.payments.holds`) whose pending transfer keeps the money from being
+spent meanwhile; nothing goes to the biller until the hold is cleared (`bills.held`).
+
 The same Idempotency-Key with the same request answers with the original outcome, also a
 refusal, as everywhere in the API.
 """
@@ -57,15 +61,28 @@ from anxin.payments.bills.rules import (
     local_today,
     parse_period,
 )
-from anxin.payments.risk_hook import PaymentEvent, require_allowed
+from anxin.payments.holds import (
+    BILL as BILL_HOLD,
+)
+from anxin.payments.holds import (
+    Hold,
+    HoldReason,
+    Parties,
+    hold_effects,
+    hold_for_transfer,
+    hold_seconds,
+    reachable,
+)
+from anxin.payments.risk_hook import PaymentEvent, hold_for
 from anxin.payments.wallets import find_wallet
 
 log = logging.getLogger(__name__)
 
 BILL, TOPUP = "bill", "topup"
-STARTED, HOLDING, PAID = "started", "holding", "paid"
+STARTED, HOLDING, PAID, WAITING = "started", "holding", "paid", "waiting"
 DECLINED, TIMED_OUT, FAILED, REVIEW = "declined", "timed_out", "failed", "review"
 IN_FLIGHT = (STARTED, HOLDING)
+"""Under way and carried on by a retry or a restart; `waiting` is not: it waits for a person."""
 HOLD_SECONDS = 24 * 3600
 """How long a hold waits for the biller before the ledger releases it by itself."""
 
@@ -106,6 +123,8 @@ class PaymentOutcome:
     payment: Payment
     error: AnxinError | None
     replayed: bool = False
+    hold: Hold | None = None
+    """Set while the payment waits for a step-up code or a review."""
 
 
 # -- entry points -------------------------------------------------------------------------
@@ -147,15 +166,18 @@ def pay_bill(
             f"of {limit}; pay it yourself if it is right",
             field="max_amount",
         )
-    require_allowed(services.risk_hook(PaymentEvent(payer.id, money, channel, now)))
+    held = reachable(hold_for(services.risk_hook(PaymentEvent(payer.id, money, channel, now))),
+                     payer)  # fmt: skip
     _require_wallet(services, payer.id, money.currency)
     payment = _claim(services, payer, BILL, bill.biller, bill.account_number, money,
-                     idempotency_key, request_hash, bill=bill)  # fmt: skip
+                     idempotency_key, request_hash, bill=bill, held=held)  # fmt: skip
     if payment is None:
         raced = _by_key(services, payer.id, idempotency_key)
         if raced is not None:
             return _replay(services, raced, request_hash)
         raise Conflict("this bill is already being paid", field="bill_id", bill_id=bill.id)
+    if held is not None:
+        return _hold_for_risk(services, payer, payment, held, channel)
     return carry_out(services, payment)
 
 
@@ -192,14 +214,18 @@ def top_up_mobile(
     number = normalise_account_number(BILLERS["mobile"], phone, field="phone")
     check_topup_amount(money)
     now = services.clock.now()
-    require_allowed(services.risk_hook(PaymentEvent(payer.id, money, "mobile_topup", now)))
+    channel = "mobile_topup"
+    held = reachable(hold_for(services.risk_hook(PaymentEvent(payer.id, money, channel, now))),
+                     payer)  # fmt: skip
     _require_wallet(services, payer.id, money.currency)
     payment = _claim(services, payer, TOPUP, "mobile", number, money, idempotency_key,
-                     request_hash)  # fmt: skip
+                     request_hash, held=held)  # fmt: skip
     if payment is None:
         raced = _by_key(services, payer.id, idempotency_key)
         assert raced is not None  # only the key is unique for a top-up
         return _replay(services, raced, request_hash)
+    if held is not None:
+        return _hold_for_risk(services, payer, payment, held, channel)
     return carry_out(services, payment)
 
 
@@ -207,20 +233,31 @@ def resume_stale(services: Services, older_than_seconds: int = 300) -> int:
     """Finish payments a crash or a lost connection left half-way; returns how many.
 
     Every step is idempotent, so resuming one that is in fact still running elsewhere only
-    repeats answers already given.
+    repeats answers already given. A payment claimed to wait for a step-up code whose hold
+    was never made is closed as not made: nothing was reserved, and nobody was sent a code.
     """
     cutoff = to_micros(services.clock.now()) - older_than_seconds * 1_000_000
     c = t.bill_payments.c
     with services.db.read() as conn:
         rows = conn.execute(
             select(t.bill_payments)
-            .where(c.status.in_(IN_FLIGHT), c.updated_at < cutoff)
+            .where(
+                c.status.in_(IN_FLIGHT) | ((c.status == WAITING) & c.hold_id.is_(None)),
+                c.updated_at < cutoff,
+            )
             .order_by(c.updated_at)
             .limit(100)
         ).all()
     for row in rows:
         try:
-            carry_out(services, Payment.from_row(row))
+            payment = Payment.from_row(row)
+            if payment.status == WAITING:
+                _finish(services, payment, FAILED, Unavailable(
+                    "the payment was interrupted before it could wait for your code; nothing "
+                    "was charged, try again",
+                ))  # fmt: skip
+            else:
+                carry_out(services, payment)
         except Exception:
             log.exception("could not resume bill payment %s; will retry", row.id)
     return len(rows)
@@ -262,16 +299,10 @@ def carry_out(services: Services, payment: Payment) -> PaymentOutcome:
 
 
 def _hold(services: Services, payment: Payment) -> Payment:
-    wallet = find_wallet(services.ledger, payment.owner_id, payment.currency)
-    if wallet is None:
+    spec = _reservation(services, payment, HOLD_SECONDS)
+    if spec is None:
         missing = NotFound(f"you have no {payment.currency} wallet", field="currency")
         return _finish(services, payment, FAILED, missing)
-    spec = TransferSpec(
-        wallet["id"], store.biller_account_id(services, payment.biller), payment.amount,
-        payment.currency, pending=True, timeout_seconds=HOLD_SECONDS,
-        meta={"type": payment.kind, "biller": payment.biller, "payment_id": payment.id,
-              "bill_id": payment.bill_id, "account_number": payment.account_number},
-    )  # fmt: skip
 
     def holding(conn: Connection, transfers: list[TransferRow]) -> None:
         _update(conn, payment.id, services, status=HOLDING, hold_id=transfers[0].id)
@@ -283,6 +314,50 @@ def _hold(services: Services, payment: Payment) -> Payment:
     if result.error is not None:
         return _finish(services, payment, FAILED, result.error)
     return _reload(services, payment.id)
+
+
+def _reservation(services: Services, payment: Payment, seconds: int) -> TransferSpec | None:
+    """The pending transfer that keeps the payment's money aside; None without a wallet."""
+    wallet = find_wallet(services.ledger, payment.owner_id, payment.currency)
+    if wallet is None:
+        return None
+    return TransferSpec(
+        wallet["id"], store.biller_account_id(services, payment.biller), payment.amount,
+        payment.currency, pending=True, timeout_seconds=seconds,
+        meta={"type": payment.kind, "biller": payment.biller, "payment_id": payment.id,
+              "bill_id": payment.bill_id, "account_number": payment.account_number},
+    )  # fmt: skip
+
+
+def _hold_for_risk(
+    services: Services, payer: User, payment: Payment, reason: HoldReason, channel: str
+) -> PaymentOutcome:
+    """Keep the money aside under a hold that waits for the code or the analyst; the biller
+    hears nothing until it is cleared."""
+    spec = _reservation(services, payment, hold_seconds(services, reason.kind))
+    if spec is None:
+        missing = NotFound(f"you have no {payment.currency} wallet", field="currency")
+        payment = _finish(services, payment, FAILED, missing)
+        return PaymentOutcome(payment, payment_error(payment))
+    info = BILLERS[payment.biller]
+    parties = Parties(payer.id, payer.display_name, None, info.name_zh, info.name_en)
+
+    def waiting(conn: Connection, transfers: list[TransferRow]) -> None:
+        _update(conn, payment.id, services, hold_id=transfers[0].id)
+
+    result = services.writer.execute(Request(
+        Create((spec,)), _ledger_key(payment, "risk-hold"), f"user:{payer.id}",
+        fingerprint("bill-risk-hold", [payment.id, payment.amount]),
+        effects=hold_effects(services, reason, parties, payment.money, channel, waiting,
+                             purpose=BILL_HOLD),
+    ))  # fmt: skip
+    if result.error is not None:
+        payment = _finish(services, payment, FAILED, result.error)
+        return PaymentOutcome(payment, payment_error(payment))
+    return PaymentOutcome(
+        _reload(services, payment.id), None,
+        hold=hold_for_transfer(services.db, result.transfers[0].id),
+    )  # fmt: skip
 
 
 def _ask_biller(services: Services, payment: Payment) -> Payment:
@@ -350,7 +425,7 @@ def _release(services: Services, payment: Payment, status: str, error: AnxinErro
     assert payment.hold_id is not None
 
     def released(conn: Connection, _transfers: list[TransferRow]) -> None:
-        _record_failure(conn, services, payment, status, error)
+        record_failure(conn, services, payment, status, error)
 
     result = services.writer.execute(Request(
         Void(payment.hold_id), _ledger_key(payment, "void"), f"user:{payment.owner_id}",
@@ -372,8 +447,10 @@ def _release(services: Services, payment: Payment, status: str, error: AnxinErro
 def _claim(
     services: Services, payer: User, kind: str, biller: str, account_number: str,
     money: Money, key: str, request_hash: bytes, *, bill: store.Bill | None = None,
+    held: HoldReason | None = None,
 ) -> Payment | None:  # fmt: skip
-    """Insert the payment as `started`; None when a concurrent request claimed it first."""
+    """Insert the payment as `started` (`waiting` when the risk check holds it); None when
+    a concurrent request claimed it first."""
     now = to_micros(services.clock.now())
     c = t.bill_payments.c
     try:
@@ -388,9 +465,9 @@ def _claim(
                 "id": new_id(), "owner_id": payer.id, "kind": kind, "biller": biller,
                 "account_number": account_number, "bill_id": bill.id if bill else None,
                 "attempt": attempt, "amount": money.to_minor(), "currency": money.currency,
-                "status": STARTED, "idempotency_key": key, "request_hash": request_hash,
-                "hold_id": None, "biller_reference": None, "error": None,
-                "created_at": now, "updated_at": now,
+                "status": STARTED if held is None else WAITING, "idempotency_key": key,
+                "request_hash": request_hash, "hold_id": None, "biller_reference": None,
+                "error": None, "created_at": now, "updated_at": now,
             }  # fmt: skip
             conn.execute(insert(t.bill_payments), row)
     except IntegrityError:
@@ -416,7 +493,10 @@ def _replay(services: Services, payment: Payment, request_hash: bytes) -> Paymen
         )
     if payment.status in IN_FLIGHT:
         payment = carry_out(services, payment).payment
-    return PaymentOutcome(payment, payment_error(payment), replayed=True)
+    waiting = None
+    if payment.status == WAITING and payment.hold_id is not None:
+        waiting = hold_for_transfer(services.db, payment.hold_id)
+    return PaymentOutcome(payment, payment_error(payment), replayed=True, hold=waiting)
 
 
 def _settled(services: Services, bill: store.Bill) -> Conflict | None:
@@ -425,7 +505,7 @@ def _settled(services: Services, bill: store.Bill) -> Conflict | None:
     with services.db.read() as conn:
         live = conn.execute(
             select(c.id, c.status).where(
-                c.bill_id == bill.id, c.status.in_((STARTED, HOLDING, PAID, REVIEW))
+                c.bill_id == bill.id, c.status.in_((*IN_FLIGHT, PAID, REVIEW, WAITING))
             )
         ).first()
     if bill.status != store.PAID and live is None:
@@ -445,7 +525,7 @@ def _update(conn: Connection, payment_id: str, services: Services, **values: Any
     conn.execute(update(t.bill_payments).where(t.bill_payments.c.id == payment_id).values(**values))
 
 
-def _record_failure(
+def record_failure(
     conn: Connection, services: Services, payment: Payment, status: str, error: AnxinError
 ) -> None:
     stored = {"slug": error.slug, "detail": error.detail, "field": error.field,
@@ -473,7 +553,7 @@ def failure_zh(error: Exception | None) -> str:
 
 def _finish(services: Services, payment: Payment, status: str, error: AnxinError) -> Payment:
     with services.db.write() as conn:
-        _record_failure(conn, services, payment, status, error)
+        record_failure(conn, services, payment, status, error)
     return _reload(services, payment.id)
 
 

@@ -102,8 +102,9 @@ bill_payments = Table(
         "uq_bill_payments_bill_id_live",
         "bill_id",
         unique=True,
-        sqlite_where=text("status IN ('started', 'holding', 'paid', 'review')"),
-        postgresql_where=text("status IN ('started', 'holding', 'paid', 'review')"),
+        sqlite_where=text("status IN ('started', 'holding', 'paid', 'review', 'waiting')"),
+        postgresql_where=text("status IN ('started', 'holding', 'paid', 'review', 'waiting')"),
     ),
     Index("ix_bill_payments_status_updated_at", "status", "updated_at"),
+    Index("ix_bill_payments_hold_id", "hold_id"),  # a held payment, found from its hold
 )

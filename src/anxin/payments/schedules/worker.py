@@ -323,6 +323,8 @@ def _autopay(services: Services, schedule: Schedule, run: Run, attempt: int) -> 
     if outcome.error is not None:
         status = RETRYING if is_transient(outcome.error) else FAILED
         return _Done(status, payment.hold_id, payment.id, outcome.error)
+    if outcome.hold is not None:  # the owner was told how to release it; the run is over
+        return _Done(HELD, payment.hold_id, payment.id)
     return _Done(PAID, payment.hold_id, payment.id)
 
 

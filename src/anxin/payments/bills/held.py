@@ -1,0 +1,69 @@
+"""Bill payments and phone top-ups held for a step-up code or a review: how they finish.
+
+`anxin.payments.holds` calls `BILL_HOLDS` for a hold whose purpose is a bill payment.
+Clearing it voids the hold's pending transfer and puts the payment back to `started` in the
+same transaction; the bills flow then carries it out like any other: a fresh reservation,
+the biller's answer, post or void. A fresh reservation rather than the held one, because
+the held one expires on the hold's short clock, and the biller step must be able to resume
+after a restart (`resume_stale`) with its money still reserved.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import Connection, select, update
+
+from anxin.api.services import Services
+from anxin.core.errors import InvalidState, PaymentRefused
+from anxin.ledger.posting import TransferRow
+from anxin.payments.bills import tables as t
+from anxin.payments.bills.service import (
+    FAILED,
+    STARTED,
+    WAITING,
+    Payment,
+    carry_out,
+    record_failure,
+)
+from anxin.payments.holds import EXPIRED_HOLD, Hold
+
+c = t.bill_payments.c
+
+
+class _BillHolds:
+    """`holds.HeldPurpose` for bill payments."""
+
+    def cleared(self, conn: Connection, services: Services, found: Hold, now: int) -> None:
+        changed = conn.execute(
+            update(t.bill_payments)
+            .where(c.hold_id == found.transfer_id, c.status == WAITING)
+            .values(status=STARTED, updated_at=now)
+        ).rowcount
+        if not changed:  # rolls the approval back with it: nothing is half-done
+            raise InvalidState("this bill payment no longer waits", field="hold_id")
+
+    def carry_on(self, services: Services, found: Hold) -> TransferRow:
+        with services.db.read() as conn:
+            row = conn.execute(select(t.bill_payments).where(c.hold_id == found.transfer_id)).one()
+        payment = carry_out(services, Payment.from_row(row)).payment
+        assert payment.hold_id is not None
+        return services.ledger.transfer(payment.hold_id)
+
+    def released(
+        self, conn: Connection, services: Services, found: Hold, status: str, note: str | None,
+        now: int,
+    ) -> None:  # fmt: skip
+        row = conn.execute(
+            select(t.bill_payments).where(c.hold_id == found.transfer_id, c.status == WAITING)
+        ).first()
+        if row is None:
+            return
+        why = "was not confirmed in time" if status == EXPIRED_HOLD else "was not made"
+        said = f" ({note})" if note else ""
+        record_failure(conn, services, Payment.from_row(row), FAILED, PaymentRefused(
+            f"the payment {why}{said}; nothing was charged", decision=found.kind,
+        ))  # fmt: skip
+
+
+BILL_HOLDS: Final = _BillHolds()
