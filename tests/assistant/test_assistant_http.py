@@ -333,6 +333,57 @@ def test_cancelling_a_held_payment_gives_the_money_back(
     assert balance(client, mum) == "0.00"
 
 
+def test_a_challenged_bill_waits_for_the_code_then_is_paid(
+    client: TestClient, people: dict[str, Any]
+) -> None:
+    son = people["son"]
+    client.post("/v1/bills/accounts", json={"biller": "electricity",
+                "account_number": "0312345678"}, headers=son)  # fmt: skip
+    force_verdict(client, "challenge")
+    due = say(client, son, "交这个月的电费")["action"]["amount"]
+    held = say(client, son, "确认")
+    assert held["kind"] == "ask" and held["slot"] == "code", held
+    assert "验证码" in held["text"] and "测试原因" in held["text"] and "付款" in held["text"]
+    assert held["action"]["hold_id"] and held["action"]["payment_id"]
+    assert wallet(client, son)["balance"] == "1000.00", "set aside, not paid"
+    assert wallet(client, son)["available_balance"] == f"{1000 - float(due):.2f}"
+    wrong = say(client, son, "000000" if texted_code(client) != "000000" else "111111")
+    assert wrong["kind"] == "ask" and "不对" in wrong["text"]
+    done = say(client, son, texted_code(client))
+    assert done["kind"] == "done" and "电费" in done["text"], done
+    assert client.get("/v1/bills?biller=electricity", headers=son).json()["bills"] == []
+    assert wallet(client, son)["balance"] == f"{1000 - float(due):.2f}"
+    paid = client.get(f"/v1/bills/payments/{held['action']['payment_id']}", headers=son).json()
+    assert paid["status"] == "paid"
+
+
+def test_cancelling_a_held_top_up_gives_the_money_back(
+    client: TestClient, people: dict[str, Any]
+) -> None:
+    son = people["son"]
+    force_verdict(client, "challenge")
+    assert say(client, son, "充100话费")["kind"] == "confirm"
+    held = say(client, son, "确认")
+    assert held["slot"] == "code" and "测试原因" in held["text"]
+    assert wallet(client, son)["available_balance"] == "900.00"
+    assert say(client, son, "取消")["kind"] == "cancelled"
+    assert wallet(client, son)["available_balance"] == "1000.00"
+    ended = client.get(f"/v1/bills/payments/{held['action']['payment_id']}", headers=son).json()
+    assert ended["status"] == "failed" and "nothing was charged" in ended["error"]["detail"]
+
+
+def test_a_bill_under_review_is_explained(client: TestClient, people: dict[str, Any]) -> None:
+    son = people["son"]
+    client.post("/v1/bills/accounts", json={"biller": "electricity",
+                "account_number": "0312345678"}, headers=son)  # fmt: skip
+    force_verdict(client, "review")
+    assert say(client, son, "pay my electricity bill")["kind"] == "confirm"
+    review = say(client, son, "yes")
+    assert review["kind"] == "answer" and "manual review" in review["text"], review
+    assert "a test reason" in review["text"]
+    assert wallet(client, son)["balance"] == "1000.00"
+
+
 def test_review_and_block_are_explained(client: TestClient, people: dict[str, Any]) -> None:
     son = people["son"]
     force_verdict(client, "review")

@@ -243,11 +243,7 @@ class ServiceActions:
             note=None, idempotency_key=key, body=dict(action), channel=CHANNEL,
         )  # fmt: skip
         facts: dict[str, Any] = {"transfer_id": result.transfer.id, "replayed": result.replayed}
-        if result.hold is not None:
-            reasons = result.hold.reasons
-            facts.update(hold_id=result.hold.id, hold_kind=result.hold.kind,
-                         why_zh=_why(reasons, "zh"), why_en=_why(reasons, "en"))  # fmt: skip
-        return facts
+        return {**facts, **_hold_facts(result.hold)}
 
     def verify(self, hold_id: str, code: str) -> dict[str, Any]:
         try:
@@ -256,7 +252,20 @@ class ServiceActions:
             raise Refusal("code_wrong", wrong.detail) from None
         except AnxinError as failed:
             raise Refusal("code_failed", failed.detail) from None
+        self._check_bill_paid(transfer)
         return {"transfer_id": transfer.id, "hold_kind": None}
+
+    def _check_bill_paid(self, transfer: TransferRow) -> None:
+        """A cleared bill hold only now asks the biller, who may still refuse: then nothing was
+        charged, and the reply must not say "paid"."""
+        meta = transfer.meta or {}
+        if meta.get("type") not in (bills.BILL, bills.TOPUP):
+            return
+        payment = bills.get_payment(self.services, self.user.id, str(meta["payment_id"]))
+        error = bills.payment_error(payment)
+        if error is not None:
+            with _refusals(lambda: self._available(payment.currency)):
+                raise error
 
     def cancel_hold(self, hold_id: str) -> None:
         # Already released (expired, or decided meanwhile): nothing is held either way.
@@ -294,7 +303,8 @@ class ServiceActions:
             )  # fmt: skip
         if outcome.error is not None:
             raise outcome.error
-        return {"payment_id": outcome.payment.id, "replayed": outcome.replayed}
+        facts: dict[str, Any] = {"payment_id": outcome.payment.id, "replayed": outcome.replayed}
+        return {**facts, **_hold_facts(outcome.hold)}
 
     def _save(self, action: Mapping[str, Any], key: str) -> dict[str, Any]:
         """Wallet to savings account: the user's own money, one ledger transfer, told once."""
@@ -354,6 +364,15 @@ def _refusals(available: Callable[[], str] | None = None) -> Iterator[None]:
         if "expired" in exc.detail and exc.field == "quote_id":
             raise Refusal("quote_expired", exc.detail) from None
         raise Refusal("failed", exc.detail) from None
+
+
+def _hold_facts(held: holds.Hold | None) -> dict[str, Any]:
+    """What the reply needs of a held payment (a transfer, a bill, a top-up): which hold, what
+    it waits for, and why in both languages; nothing when the payment was not held."""
+    if held is None:
+        return {}
+    return {"hold_id": held.id, "hold_kind": held.kind,
+            "why_zh": _why(held.reasons, "zh"), "why_en": _why(held.reasons, "en")}  # fmt: skip
 
 
 def _why(reasons: list[dict[str, str]], lang: str) -> str:

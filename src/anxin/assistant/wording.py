@@ -189,7 +189,7 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {
         "Done. {percent} of each salary saved.",
     ),
     "held_challenge": (
-        "为了安全，这笔转账需要验证（{why}）。验证码已通过短信发到您的手机，请回复 6 位验证码；"
+        "为了安全，这笔付款需要验证（{why}）。验证码已通过短信发到您的手机，请回复 6 位验证码；"
         "钱已冻结在您的钱包里，验证前不会转出。",
         "For your safety this payment needs a check ({why}). A code was sent to your phone by "
         "SMS: reply with the 6 digits. The money waits in your wallet until then.",
@@ -197,7 +197,7 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {
         "A code was sent by SMS. Tell me the code.",
     ),
     "held_review": (
-        "这笔转账需要人工审核（{why}），钱已冻结在您的钱包里，审核通过才会转出，结果会通知您。",
+        "这笔付款需要人工审核（{why}），钱已冻结在您的钱包里，审核通过才会转出，结果会通知您。",
         "This payment waits for a manual review ({why}); the money is held in your wallet "
         "and moves only if it is approved. You will be told.",
         "这笔要人工审核。钱还在您这里。",
@@ -377,7 +377,7 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {
         "The quote expired. ",
     ),
     "refused_code_failed": (
-        "验证没有通过，这笔转账已取消，钱已退回您的钱包：{detail}。",
+        "验证没有通过，这笔付款已取消，钱已退回您的钱包：{detail}。",
         "The check failed, so the payment was cancelled and the money is back in your "
         "wallet: {detail}.",
         "验证没通过。钱退回来了。",

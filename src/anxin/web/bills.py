@@ -4,6 +4,8 @@ Every page calls what `/v1/bills...` calls (`payments.bills.store` and `.service
 form → confirmation (biller, account, period, amount, late fee, fee, date) → result; the
 confirmation carries a fresh Idempotency-Key, so a double submit replays the first payment.
 Auto-pay for a bound account is a schedule (`/schedules/new?kind=bill_autopay`).
+A payment the risk check holds is shown as waiting, with why, the one-time code form for a
+step-up challenge and a button to cancel it, as a held transfer is (`web.transfer`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,17 @@ from anxin.ledger.service import fingerprint
 from anxin.payments.bills import service, store
 from anxin.payments.bills.registry import BILLERS, normalise_account_number
 from anxin.payments.bills.rules import check_topup_amount, local_today, period_of
+from anxin.payments.holds import (
+    APPROVED,
+    CHALLENGE,
+    EXPIRED_HOLD,
+    SYSTEM,
+    WAITING,
+    Hold,
+    cancel_hold,
+    hold_for_transfer,
+    verify_code,
+)
 from anxin.payments.schedules.service import ACTIVE, AUTOPAY, list_schedules
 from anxin.web.forms import Form
 from anxin.web.lines import biller_name
@@ -151,15 +164,63 @@ def _key(form: Form) -> str:
 
 @router.get("/payments/{payment_id}")
 def payment(page: UserPage, payment_id: str) -> Response:
-    """How a bill payment or top-up ended: paid, or why not (nothing charged then)."""
+    return _payment_page(page, payment_id)
+
+
+def _payment_page(page: Page, payment_id: str, code_error: AnxinError | None = None) -> Response:
+    """How a bill payment or top-up stands: paid, waiting (for the biller, or for a code or a
+    review, and why), or why not (nothing charged then)."""
     services, user = page.services, page.signed_in_user
     found = service.get_payment(services, user.id, payment_id)
     bill = None if found.bill_id is None else store.get_bill(services.db, user.id, found.bill_id)
+    # Only a risk hold has a row; the pending transfer of a plain reservation has none.
+    held = None if found.hold_id is None else hold_for_transfer(services.db, found.hold_id)
+    waiting_for_user = (
+        found.status == service.WAITING and held is not None and held.status == WAITING
+    )
     return page.render(
-        "bills_paid.html", payment=found, bill=bill, failure=service.payment_error(found),
+        "bills_paid.html", status=code_error.status if code_error else 200, payment=found,
+        bill=bill, failure=service.payment_error(found),
         biller=biller_name(found.biller, page.lang), paid=found.status == service.PAID,
-        waiting=found.status in service.IN_FLIGHT,
+        waiting=found.status in (*service.IN_FLIGHT, service.WAITING),
+        hold=held if waiting_for_user else None, ended=_hold_ending(held, user.id),
+        code_error=code_error,
     )  # fmt: skip
+
+
+def _hold_ending(held: Hold | None, user_id: str) -> str | None:
+    """Why a held payment was released, in words the payer knows: they cancelled it, time ran
+    out, or the code was wrong three times. An analyst's refusal and a biller's failure after
+    approval are told by the payment's own error (None here)."""
+    if held is None or held.status in (WAITING, APPROVED):
+        return None
+    if held.status == EXPIRED_HOLD:
+        return "expired"
+    if held.resolved_by == user_id:
+        return "cancelled"
+    if held.kind == CHALLENGE and held.resolved_by == SYSTEM:
+        return "wrong_code"
+    return None
+
+
+@router.post("/held/{hold_id}/code")
+def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    """Answer a held payment's step-up challenge with the code sent by SMS; the biller is
+    asked only then."""
+    payment_id = form.get("payment_id")
+    try:
+        verify_code(page.services, page.signed_in_user.id, hold_id, form.get("code"))
+    except AnxinError as error:
+        if error.field != "code":
+            raise
+        return _payment_page(page, payment_id, error)
+    return page.redirect(f"/bills/payments/{payment_id}")
+
+
+@router.post("/held/{hold_id}/cancel")
+def cancel(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    cancel_hold(page.services, page.signed_in_user.id, hold_id)
+    return page.redirect(f"/bills/payments/{form.get('payment_id')}")
 
 
 # -- phone top-up -------------------------------------------------------------------------
