@@ -29,6 +29,8 @@ POSTGRES_URL = os.environ.get(
     "ANXIN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 ADMIN_TOKEN = "bench-admin"
+PACED_WORKERS = 32
+"""Connections an open-loop load sends from: enough that the client is never the queue."""
 
 Call = tuple[str, str, dict[str, str], bytes]
 """One HTTP request: method, path, headers, body."""
@@ -144,14 +146,10 @@ def http_load(port: int, per_client: list[list[Call]], expect: int, figure: Figu
     def client(calls: list[Call]) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
-        for method, path, headers, body in calls:
+        for call in calls:
             started = time.perf_counter()
-            connection.request(method, path, body, headers)
-            response = connection.getresponse()
-            answer = response.read()
+            _exchange(connection, call, expect, errors)
             mine.append(time.perf_counter() - started)
-            if response.status != expect:
-                errors.append(f"{response.status} {answer[:200]!r}")
         with lock:
             latencies.extend(mine)
 
@@ -164,6 +162,63 @@ def http_load(port: int, per_client: list[list[Call]], expect: int, figure: Figu
     if errors:
         raise RuntimeError(f"{len(errors)} calls failed, e.g. {errors[0]}")
     figure.add(len(latencies), time.perf_counter() - started, latencies)
+
+
+def paced_load(
+    port: int,
+    calls: list[Call],
+    rate: float,
+    expect: int,
+    figure: Figure,
+    workers: int = PACED_WORKERS,
+) -> None:
+    """Open loop at `rate` calls per second: call n is due n / rate seconds after the start
+    and goes out then on whichever of `workers` keep-alive connections is free, whether or
+    not earlier calls have answered. Its latency counts from when it was due, not from when
+    it went out, so a server that falls behind shows it as latency instead of quietly slowing
+    the arrivals (no coordinated omission, as in wrk2). `figure` gets the achieved rate."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    queue = iter(enumerate(calls))
+    started = time.perf_counter() + 0.05  # time for the connections to open first
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.connect()
+        mine = []
+        while True:
+            with lock:
+                item = next(queue, None)
+            if item is None:
+                break
+            n, call = item
+            due = started + n / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            _exchange(connection, call, expect, errors)
+            mine.append(time.perf_counter() - due)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} calls failed, e.g. {errors[0]}")
+    figure.add(len(latencies), time.perf_counter() - started, latencies)
+
+
+def _exchange(
+    connection: http.client.HTTPConnection, call: Call, expect: int, errors: list[str]
+) -> None:
+    method, path, headers, body = call
+    connection.request(method, path, body, headers)
+    response = connection.getresponse()
+    answer = response.read()
+    if response.status != expect:
+        errors.append(f"{response.status} {answer[:200]!r}")
 
 
 def machine() -> str:

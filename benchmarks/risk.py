@@ -20,7 +20,9 @@ Speed: replay throughput (decode + decide + encode, one core, no database) as th
 several runs; in-process decision latency after 1M events of history; replay with the
 hash-chained decision log written in batches to SQLite (and PostgreSQL when reachable);
 decisions with the velocity counters in Redis against in-process (when Redis is reachable,
-`ANXIN_BENCH_REDIS_URL`).
+`ANXIN_BENCH_REDIS_URL`); HTTP P2P payments with the engine off and on, closed loop (eight
+clients, and one payer at a time) and, with the engine on, open loop at fixed shares of the
+eight-client rate, where the p99 goal is judged at a stated load.
 """
 
 from __future__ import annotations
@@ -58,12 +60,14 @@ from anxin.risk.rules import shipped_rules
 from anxin.risk.simulator import ATTACKS, LEGIT, SimConfig, labelled, simulate
 from anxin.risk.velocity_redis import RedisVelocityStore
 from common import (
+    PACED_WORKERS,
     Call,
     Figure,
     Server,
     anxin_server,
     fresh_database,
     http_load,
+    paced_load,
     write_section,
 )
 from payments import p2p_calls, seed
@@ -75,6 +79,7 @@ REDIS_URL = os.environ.get("ANXIN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 HELD_OUT_SEED = 424242
 RING_CODES = {"RING", "LINKED_APPLICATION_BURST"}
 RING_WINDOW = 10
+P99_GOAL_MS = 50.0
 console = Console(stderr=True)
 
 
@@ -293,14 +298,36 @@ HttpFigures = tuple[Figure, Figure, Figure, Figure]
 """Eight clients with the engine off and on, then one payer at a time off and on."""
 
 
-def measure_http(runs: int, count: int) -> HttpFigures | str:
+@dataclass
+class Paced:
+    """Open-loop HTTP payments with the engine on, offered at `share` of the eight-client
+    rate measured just before on the same server: a latency goal means something only at
+    a stated load."""
+
+    share: float
+    seconds: float
+    figure: Figure
+    offered: list[float] = field(default_factory=list)
+
+    @property
+    def median_offered(self) -> float:
+        return statistics.median(self.offered)
+
+    @property
+    def median_p99(self) -> float:
+        return statistics.median(self.figure.p99_ms)
+
+
+def measure_http(runs: int, count: int, paced: list[Paced]) -> HttpFigures | str:
     """HTTP P2P payments (`benchmarks/payments.py`'s harness, SQLite) with the risk engine
     off and on (`ANXIN_RISK_ENGINE`), interleaved run by run; a string says why not.
 
     Eight clients each waiting for their answer keep the server saturated, so their latency
     is mostly queueing (clients / throughput); one payer at a time shows what a payment
     costs when nobody is ahead of it. The server's CPU time per payment is what this
-    machine's speed does not hide behind queueing."""
+    machine's speed does not hide behind queueing. With the engine on, each of `paced`
+    then runs open loop on the same server, its rate a share of that run's eight-client
+    rate, so every run is paced against what the server just showed it can do."""
     figures = (
         Figure("sqlite", "8 clients, risk engine off"),
         Figure("sqlite", "8 clients, risk engine on"),
@@ -322,6 +349,8 @@ def measure_http(runs: int, count: int) -> HttpFigures | str:
                             split = p2p_calls(world, count // 3, "alias", rng)
                             alone = [[call for client in split for call in client]]
                             _timed_load(server, alone, figures[index + 2])
+                            if enabled == "true":
+                                _paced_runs(server, world, figures[index].tps[-1], paced, rng)
                     finally:
                         del os.environ["ANXIN_RISK_ENGINE"]
     except (RuntimeError, OSError) as exc:
@@ -329,9 +358,27 @@ def measure_http(runs: int, count: int) -> HttpFigures | str:
     return figures
 
 
-def _timed_load(server: Server, calls: list[list[Call]], figure: Figure) -> None:
+def _paced_runs(
+    server: Server, world: dict[str, Any], closed: float, paced: list[Paced], rng: random.Random
+) -> None:
+    """Each of `paced` open loop at its share of `closed` payments per second."""
+    for point in paced:
+        rate = point.share * closed
+        point.offered.append(rate)
+        calls = p2p_calls(world, round(rate * point.seconds), "alias", rng)
+        _timed_load(server, calls, point.figure, rate)
+
+
+def _timed_load(
+    server: Server, calls: list[list[Call]], figure: Figure, rate: float | None = None
+) -> None:
+    """Closed loop, or open loop at `rate` calls per second with the clients' calls as one
+    schedule; either way the server's CPU time per call goes into `figure`."""
     before = server.cpu_seconds()
-    http_load(server.port, calls, 201, figure)
+    if rate is None:
+        http_load(server.port, calls, 201, figure)
+    else:
+        paced_load(server.port, [call for client in calls for call in client], rate, 201, figure)
     count = sum(len(client) for client in calls)
     figure.cpu_ms.append(1000 * (server.cpu_seconds() - before) / count)
 
@@ -435,7 +482,10 @@ def main() -> None:
     logged = logging_rates(sample, sample_events)
     console.print("decisions with the velocity counters in Redis")
     shared = measure_redis(raw[: 5_000 if quick else 20_000])
-    http = measure_http(1 if quick else 3, 800 if quick else 3000)
+    shares, seconds = ((0.5,), 5.0) if quick else ((0.25, 0.5, 0.75), 15.0)
+    paced = [Paced(share, seconds, Figure("sqlite", f"{share:.0%} of 8 clients' rate"))
+             for share in shares]  # fmt: skip
+    http = measure_http(1 if quick else 3, 800 if quick else 3000, paced)
 
     reproducible: bool | None = None
     if not quick:
@@ -455,6 +505,7 @@ def main() -> None:
         sample_events,
         shared,
         http,
+        paced,
         reproducible,
         command.strip(),
         load,
@@ -475,6 +526,7 @@ def report(
     logged_events: int,
     shared: Shared | None,
     http: HttpFigures | str,
+    paced: list[Paced],
     reproducible: bool | None,
     command: str,
     load: tuple[float, float, float],
@@ -618,6 +670,7 @@ def report(
                 f"| {figure.median_tps / off.median_tps:.2f}× | {figure.latency()} "
                 f"| {figure.cpu()} |"
             )
+        lines += paced_lines(paced)
     if reproducible is not None:
         lines += [
             "",
@@ -625,6 +678,38 @@ def report(
             f"{'yes' if reproducible else 'NO'}.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def paced_lines(paced: list[Paced]) -> list[str]:
+    """The open-loop table and the highest offered rate that met the p99 goal."""
+    if not paced:
+        return []
+    lines = [
+        "",
+        "Open loop, risk engine on (as wrk2 does): payments are due at a fixed rate, evenly "
+        f"spaced, and each goes out when due from a pool of {PACED_WORKERS} connections "
+        "whether or not earlier ones have answered; latency counts from when it was due, so "
+        "waiting behind a server that fell behind is not hidden. Rates are shares of the "
+        f"eight-client rate measured just before on the same server, {paced[0].seconds:.0f} s "
+        f"each, medians of {len(paced[0].offered)} runs:",
+        "",
+        "| open loop, risk engine on | offered/s | achieved/s | p50 ms | p99 ms | server CPU ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for point in paced:
+        figure = point.figure
+        lines.append(
+            f"| {figure.scenario} | {point.median_offered:,.0f} | {figure.median_tps:,.0f} "
+            f"| {statistics.median(figure.p50_ms):.2f} | {point.median_p99:.2f} "
+            f"| {figure.cpu()} |"
+        )
+    met = [p.median_offered for p in paced if p.median_p99 < P99_GOAL_MS]
+    lines += [
+        "",
+        f"Highest offered rate with p99 < {P99_GOAL_MS:.0f} ms: "
+        + (f"{max(met):,.0f} payments/s." if met else "none of the rates measured."),
+    ]
+    return lines
 
 
 if __name__ == "__main__":
