@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol, cast
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -64,6 +65,8 @@ MAX_CODE_ATTEMPTS: Final = 3
 CODE_DIGITS: Final = 6
 SYSTEM: Final = "system"
 PERSON, BILL = "person", "bill"
+PURPOSES: Final = {BILL: "anxin.payments.bills.held"}
+"""What else can be held, and the module whose `HOLDS` (a `HeldPurpose`) finishes it."""
 NO_CODE_CHANNEL: Final = {
     "code": "no_code_channel",
     "zh": "账户没有可接收验证码的手机号或邮箱，转人工安全审核",
@@ -281,15 +284,23 @@ class HeldPurpose(Protocol):
         """In the transaction that voided or expired the hold: record the payment as not made
         and tell the payer."""
 
+    def shown(self, services: Services, found: Hold, lang: Literal["zh", "en"]) -> Shown:
+        """Who is paid, as the payer knows them, and the web page that shows the payment."""
 
-def _purpose(found: Hold) -> HeldPurpose | None:
-    """None for a payment to a person, which this module finishes itself."""
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    payee: str
+    page: str
+
+
+def purpose_of(found: Hold) -> HeldPurpose | None:
+    """None for a payment to a person, which this module finishes itself.
+
+    Imported on use, by name: those capabilities build on holds, not the other way round."""
     if found.purpose == PERSON:
         return None
-    # Imported on use: the bills capability builds on holds, not the other way round.
-    from anxin.payments.bills.held import BILL_HOLDS
-
-    return BILL_HOLDS
+    return cast(HeldPurpose, importlib.import_module(PURPOSES[found.purpose]).HOLDS)
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -346,7 +357,7 @@ def approve_hold(services: Services, hold_id: str, actor: str) -> TransferRow:
         raise Forbidden("only the guardian named on this payment can approve it")
     # Frozen while the payment waited (phone lost, analyst's suspicion): nothing leaves.
     require_account_open(services.db, found.user_id)
-    purpose = _purpose(found)
+    purpose = purpose_of(found)
     if purpose is not None:
 
         def cleared(conn: Connection, transfers: list[TransferRow]) -> None:
@@ -500,7 +511,7 @@ def _release(services: Services, found: Hold, status: str, actor: str, note: str
 def _closer(
     services: Services, found: Hold, status: str, actor: str, note: str | None
 ) -> Callable[[Connection, list[TransferRow]], None]:
-    purpose = _purpose(found)
+    purpose = purpose_of(found)
 
     def close(conn: Connection, transfers: list[TransferRow]) -> None:
         now = transfers[0].resolved_at or transfers[0].created_at
@@ -555,7 +566,7 @@ def _follow_ledger(services: Services, found: Hold) -> None:
     if transfer.status == "pending":
         return
     note, now = "resolved in the ledger", transfer.resolved_at or 0
-    purpose = _purpose(found)
+    purpose = purpose_of(found)
     with services.db.write() as conn:
         _close(conn, found, status, SYSTEM, note, now)
         if purpose is not None and status != APPROVED:

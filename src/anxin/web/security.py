@@ -20,7 +20,7 @@ from anxin.core.errors import AnxinError, Unauthenticated
 from anxin.payments import holds
 from anxin.payments.banks.cards import list_cards, own_card
 from anxin.risk import freezes
-from anxin.web.lines import Names, biller_name
+from anxin.web.lines import Names
 from anxin.web.page import Page, PostedForm, UserPage
 from anxin.web.pageroute import PageRoute
 from anxin.web.stamps import micros_of
@@ -56,10 +56,10 @@ def _waiting(page: Page) -> list[Waiting]:
     for held in holds.list_holds(services.db, user_id=user.id):
         payee = names.name(held.payee_user_id) if held.payee_user_id else held.channel
         details = f"/transfer/done/{held.transfer_id}"
-        if held.purpose == holds.BILL:  # the biller and the payment are on the held transfer
-            meta = services.ledger.transfer(held.transfer_id).meta or {}
-            payee = biller_name(meta.get("biller"), page.lang)
-            details = f"/bills/payments/{meta.get('payment_id')}"
+        purpose = holds.purpose_of(held)
+        if purpose is not None:  # a bill payment, say: named and shown by its own capability
+            shown = purpose.shown(services, held, page.lang)
+            payee, details = shown.payee, shown.page
         reasons = [str(r.get(page.lang) or r.get("en", "")) for r in held.reasons]
         found.append(Waiting(
             held.id, held.kind, held.money.to_minor(), held.money.currency, payee, reasons,

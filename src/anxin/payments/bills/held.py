@@ -1,6 +1,6 @@
 """Bill payments and phone top-ups held for a step-up code or a review: how they finish.
 
-`anxin.payments.holds` calls `BILL_HOLDS` for a hold whose purpose is a bill payment.
+`anxin.payments.holds` calls `HOLDS` for a hold whose purpose is a bill payment.
 Clearing it voids the hold's pending transfer and puts the payment back to `started` in the
 same transaction; the bills flow then carries it out like any other: a fresh reservation,
 the biller's answer, post or void. A fresh reservation rather than the held one, because
@@ -10,7 +10,7 @@ after a restart (`resume_stale`) with its money still reserved.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 from sqlalchemy import Connection, select, update
 
@@ -18,6 +18,7 @@ from anxin.api.services import Services
 from anxin.core.errors import InvalidState, PaymentRefused
 from anxin.ledger.posting import TransferRow
 from anxin.payments.bills import tables as t
+from anxin.payments.bills.registry import BILLERS
 from anxin.payments.bills.service import (
     FAILED,
     STARTED,
@@ -26,7 +27,7 @@ from anxin.payments.bills.service import (
     carry_out,
     record_failure,
 )
-from anxin.payments.holds import EXPIRED_HOLD, Hold
+from anxin.payments.holds import EXPIRED_HOLD, Hold, Shown
 
 c = t.bill_payments.c
 
@@ -65,5 +66,11 @@ class _BillHolds:
             f"the payment {why}{said}; nothing was charged", decision=found.kind,
         ))  # fmt: skip
 
+    def shown(self, services: Services, found: Hold, lang: Literal["zh", "en"]) -> Shown:
+        with services.db.read() as conn:
+            row = conn.execute(select(c.id, c.biller).where(c.hold_id == found.transfer_id)).one()
+        info = BILLERS[row.biller]
+        return Shown(info.name_zh if lang == "zh" else info.name_en, f"/bills/payments/{row.id}")
 
-BILL_HOLDS: Final = _BillHolds()
+
+HOLDS: Final = _BillHolds()
