@@ -50,12 +50,14 @@ __all__ = [
     "PaymentCheck",
     "approve_hold",
     "cancel_hold",
+    "close_hold",
     "expire_holds",
     "hold",
     "hold_for_transfer",
     "list_holds",
     "reachable",
     "reject_hold",
+    "settle",
     "verify_code",
 ]
 
@@ -270,12 +272,10 @@ def _held_messages(
 class HeldPurpose(Protocol):
     """How a held payment that is not to a person finishes (a bill payment, say)."""
 
-    def cleared(self, conn: Connection, services: Services, found: Hold, now: int) -> None:
-        """In the transaction that closes the hold as approved and voids its transfer: make
-        the payment ready to be carried out by its own flow."""
-
-    def carry_on(self, services: Services, found: Hold) -> TransferRow:
-        """Carry the cleared payment out; the ledger transfer it ended with."""
+    def approve(self, services: Services, found: Hold, actor: str) -> TransferRow:
+        """Carry the cleared payment out; the ledger transfer it ended with. It must close
+        the hold (`close_hold`, approved) in the same ledger transaction (`settle`) that
+        posts or voids the held transfer."""
 
     def released(
         self, conn: Connection, services: Services, found: Hold, status: str, note: str | None,
@@ -359,19 +359,12 @@ def approve_hold(services: Services, hold_id: str, actor: str) -> TransferRow:
     require_account_open(services.db, found.user_id)
     purpose = purpose_of(found)
     if purpose is not None:
-
-        def cleared(conn: Connection, transfers: list[TransferRow]) -> None:
-            now = transfers[0].resolved_at or to_micros(services.clock.now())
-            _close(conn, found, APPROVED, actor, None, now)
-            purpose.cleared(conn, services, found, now)
-
-        _run(services, found, Request(Void(found.transfer_id), effects=cleared))
-        return purpose.carry_on(services, found)
+        return purpose.approve(services, found, actor)
     payer, payee = _names(services, found)
 
     def approved(conn: Connection, transfers: list[TransferRow]) -> None:
         now = transfers[0].resolved_at or to_micros(services.clock.now())
-        _close(conn, found, APPROVED, actor, None, now)
+        close_hold(conn, found, APPROVED, actor, None, now)
         shown = found.money.shown()
         data = {"transfer_id": found.transfer_id, "hold_id": found.id}
         messages = [Message(
@@ -389,7 +382,7 @@ def approve_hold(services: Services, hold_id: str, actor: str) -> TransferRow:
             ))  # fmt: skip
         enqueue(conn, messages, now)
 
-    return _run(services, found, Request(Post(found.transfer_id), effects=approved))
+    return settle(services, found, Request(Post(found.transfer_id), effects=approved))
 
 
 def hand_to_guardian(services: Services, hold_id: str, actor: str) -> None:
@@ -505,7 +498,7 @@ def _waiting(services: Services, hold_id: str) -> Hold:
 
 def _release(services: Services, found: Hold, status: str, actor: str, note: str | None) -> None:
     closer = _closer(services, found, status, actor, note)
-    _run(services, found, Request(Void(found.transfer_id), effects=closer))
+    settle(services, found, Request(Void(found.transfer_id), effects=closer))
 
 
 def _closer(
@@ -515,7 +508,7 @@ def _closer(
 
     def close(conn: Connection, transfers: list[TransferRow]) -> None:
         now = transfers[0].resolved_at or transfers[0].created_at
-        _close(conn, found, status, actor, note, now)
+        close_hold(conn, found, status, actor, note, now)
         if purpose is not None:
             purpose.released(conn, services, found, status, note, now)
             return
@@ -535,9 +528,10 @@ def _closer(
     return close
 
 
-def _close(
+def close_hold(
     conn: Connection, found: Hold, status: str, actor: str, note: str | None, now: int
 ) -> None:
+    """Mark a waiting hold decided; inside the ledger transaction that settles its money."""
     conn.execute(
         update(t)
         .where(t.c.id == found.id, t.c.status == WAITING)
@@ -545,7 +539,9 @@ def _close(
     )
 
 
-def _run(services: Services, found: Hold, request: Request) -> TransferRow:
+def settle(services: Services, found: Hold, request: Request) -> TransferRow:
+    """Run the ledger request that posts, voids or expires the held money; one the ledger
+    refuses because the transfer was resolved meanwhile brings the hold in line and says so."""
     result = services.writer.execute(request)
     if result.error is not None:
         if isinstance(result.error, InvalidState):
@@ -568,7 +564,7 @@ def _follow_ledger(services: Services, found: Hold) -> None:
     note, now = "resolved in the ledger", transfer.resolved_at or 0
     purpose = purpose_of(found)
     with services.db.write() as conn:
-        _close(conn, found, status, SYSTEM, note, now)
+        close_hold(conn, found, status, SYSTEM, note, now)
         if purpose is not None and status != APPROVED:
             purpose.released(conn, services, found, status, note, now)
 

@@ -1,8 +1,8 @@
 """Bill payments and phone top-ups held for a step-up code or a review: how they finish.
 
 `anxin.payments.holds` calls `HOLDS` for a hold whose purpose is a bill payment.
-Clearing it voids the hold's pending transfer and puts the payment back to `started` in the
-same transaction; the bills flow then carries it out like any other: a fresh reservation,
+Approving it voids the hold's pending transfer and puts the payment back to `started` in
+the same transaction; the bills flow then carries it out like any other: a fresh reservation,
 the biller's answer, post or void. A fresh reservation rather than the held one, because
 the held one expires on the hold's short clock, and the biller step must be able to resume
 after a restart (`resume_stale`) with its money still reserved.
@@ -15,8 +15,10 @@ from typing import Final, Literal
 from sqlalchemy import Connection, select, update
 
 from anxin.api.services import Services
+from anxin.core.clock import to_micros
 from anxin.core.errors import InvalidState, PaymentRefused
-from anxin.ledger.posting import TransferRow
+from anxin.ledger.posting import TransferRow, Void
+from anxin.ledger.service import Request
 from anxin.payments.bills import tables as t
 from anxin.payments.bills.registry import BILLERS
 from anxin.payments.bills.service import (
@@ -27,7 +29,7 @@ from anxin.payments.bills.service import (
     carry_out,
     record_failure,
 )
-from anxin.payments.holds import EXPIRED_HOLD, Hold, Shown
+from anxin.payments.holds import APPROVED, EXPIRED_HOLD, Hold, Shown, close_hold, settle
 
 c = t.bill_payments.c
 
@@ -35,16 +37,19 @@ c = t.bill_payments.c
 class _BillHolds:
     """`holds.HeldPurpose` for bill payments."""
 
-    def cleared(self, conn: Connection, services: Services, found: Hold, now: int) -> None:
-        changed = conn.execute(
-            update(t.bill_payments)
-            .where(c.hold_id == found.transfer_id, c.status == WAITING)
-            .values(status=STARTED, updated_at=now)
-        ).rowcount
-        if not changed:  # rolls the approval back with it: nothing is half-done
-            raise InvalidState("this bill payment no longer waits", field="hold_id")
+    def approve(self, services: Services, found: Hold, actor: str) -> TransferRow:
+        def cleared(conn: Connection, transfers: list[TransferRow]) -> None:
+            now = transfers[0].resolved_at or to_micros(services.clock.now())
+            close_hold(conn, found, APPROVED, actor, None, now)
+            changed = conn.execute(
+                update(t.bill_payments)
+                .where(c.hold_id == found.transfer_id, c.status == WAITING)
+                .values(status=STARTED, updated_at=now)
+            ).rowcount
+            if not changed:  # rolls the approval back with it: nothing is half-done
+                raise InvalidState("this bill payment no longer waits", field="hold_id")
 
-    def carry_on(self, services: Services, found: Hold) -> TransferRow:
+        settle(services, found, Request(Void(found.transfer_id), effects=cleared))
         with services.db.read() as conn:
             row = conn.execute(select(t.bill_payments).where(c.hold_id == found.transfer_id)).one()
         payment = carry_out(services, Payment.from_row(row)).payment
