@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -16,12 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from anxin.api import app as app_module
-from anxin.api.app import create_app
+from anxin.api.app import create_app, deliver_backlog
 from anxin.core.clock import ManualClock
 from anxin.core.db import Database, alembic_config
 from anxin.identity.preferences import LANGUAGES
 from anxin.notify import service
-from anxin.notify.dispatch import MAX_ATTEMPTS, dispatch_pending
+from anxin.notify.dispatch import MAX_ATTEMPTS, ROUND, dispatch_pending
 from conftest import PostgresSchema, make_settings
 
 PASSWORD = "long enough password"
@@ -175,7 +176,7 @@ def test_an_unreachable_mail_server_is_retried_with_backoff(
     with TestClient(create_app(settings, clock), raise_server_exceptions=False) as client:
         alice = sign_up(client, "alice", "13800000011", "alice@example.com")
         notify(client, user_id(client, alice), "bill", "水费账单")
-        assert dispatch(client) == 0  # failed, will retry
+        assert dispatch(client) == 1  # tried and failed: it stays, to be retried
         assert dispatch(client) == 0  # not due yet: backing off
         for _ in range(MAX_ATTEMPTS):
             clock.advance(3600)
@@ -257,3 +258,43 @@ def test_a_notification_stored_before_both_languages_still_reads_in_both(
         assert [(n["title"], n["body"]) for n in read[lang]] == [
             ("已向妈妈转账 ¥500.00", "You sent ¥500.00 to 妈妈.")
         ]
+
+
+def test_one_time_codes_jump_the_queue(app_client: TestClient, smtp: tuple[Inbox, int]) -> None:
+    """A step-up code waits behind nothing: a busy hour's receipts would make it late."""
+    alice = sign_up(app_client, "alice", "13800000011", "alice@example.com")
+    me = user_id(app_client, alice)
+    for n in range(3):
+        notify(app_client, me, "payment", f"收到转账{n}")
+    notify(app_client, me, "code", "安心验证码 123456")
+    services = app_client.app.state.services  # type: ignore[attr-defined]
+    claimed = dispatch_pending(
+        services.db, services.clock, services.channels, services.recipient, limit=1
+    )
+    assert claimed == 1
+    with services.db.read() as conn:
+        sent = (
+            conn.exec_driver_sql(
+                "SELECT category FROM notifications WHERE dispatched_at IS NOT NULL"
+            )
+            .scalars()
+            .all()
+        )
+    assert sent == ["code"]
+
+
+def test_a_backlog_is_delivered_in_one_maintenance_turn(
+    app_client: TestClient, smtp: tuple[Inbox, int]
+) -> None:
+    """More than a round's worth queued in a busy second all goes out in the next turn."""
+    alice = sign_up(app_client, "alice", "13800000011", "alice@example.com")
+    me = user_id(app_client, alice)
+    for n in range(ROUND * 2 + 5):
+        notify(app_client, me, "payment", f"收到转账{n}")
+    services = app_client.app.state.services  # type: ignore[attr-defined]
+    asyncio.run(deliver_backlog(services))
+    with services.db.read() as conn:
+        left = conn.exec_driver_sql(
+            "SELECT count(*) FROM notifications WHERE dispatched_at IS NULL"
+        ).scalar()
+    assert left == 0

@@ -20,7 +20,7 @@ from anxin.identity.preference_routes import router as preferences_router
 from anxin.identity.routes import router as identity_router
 from anxin.ledger.routes import admin as ledger_admin_router
 from anxin.ledger.routes import mine as accounts_router
-from anxin.notify.dispatch import dispatch_pending
+from anxin.notify.dispatch import ROUND, dispatch_pending
 from anxin.notify.routes import router as notify_router
 from anxin.payments.banks.orders import settle_due
 from anxin.payments.banks.routes import router as banks_router
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 MAINTENANCE_SECONDS = 1.0
 PURGE_EVERY = 600  # maintenance rounds between idempotency purges (about ten minutes)
+DELIVERY_ROUND, DELIVERY_ROUNDS = ROUND, 20
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -95,6 +96,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     return app
 
 
+async def deliver_backlog(services: Services) -> None:
+    """Deliver what is due, round after round while rounds come back full (a busy second
+    queues more than one round), up to `DELIVERY_ROUNDS` before the other duties' turn."""
+    for _ in range(DELIVERY_ROUNDS):
+        claimed = await asyncio.to_thread(
+            dispatch_pending, services.db, services.clock, services.channels,
+            services.recipient, DELIVERY_ROUND,
+        )  # fmt: skip
+        if claimed < DELIVERY_ROUND:
+            return
+
+
 async def _maintenance(services: Services) -> None:
     """Release expired holds, deliver notifications, forget old idempotency keys."""
     rounds = 0
@@ -109,10 +122,7 @@ async def _maintenance(services: Services) -> None:
             await asyncio.to_thread(run_pending_splits, services)
             await asyncio.to_thread(settle_due, services)
             await asyncio.to_thread(settle_yesterday, services)
-            await asyncio.to_thread(
-                dispatch_pending, services.db, services.clock, services.channels,
-                services.recipient,
-            )  # fmt: skip
+            await deliver_backlog(services)
             if rounds % PURGE_EVERY == 0:
                 await asyncio.to_thread(services.ledger.purge_idempotency)
         except Exception:

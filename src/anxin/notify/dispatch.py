@@ -18,12 +18,14 @@ from anxin.core.db import Database
 from anxin.identity.preferences import Language
 from anxin.notify import tables as t
 from anxin.notify.channels import IN_APP, Channel, ChannelError, Outgoing
-from anxin.notify.preferences import MARKETING, channels_for, preferences_of
+from anxin.notify.preferences import CODE, MARKETING, channels_for, preferences_of
 from anxin.notify.service import languages, marketing_allowed, texts
 
 MAX_ATTEMPTS = 6
 BASE_BACKOFF_SECONDS = 30
 LEASE_SECONDS = 120  # a dispatcher that dies mid-delivery frees its message after this
+ROUND = 100
+"""Messages one round delivers: a round is two short write transactions, whatever its size."""
 
 Recipient = Callable[[str], tuple[str, str | None, str | None]]
 """user id -> (display name, email, phone): how the dispatcher finds where to send."""
@@ -31,9 +33,10 @@ Recipient = Callable[[str], tuple[str, str | None, str | None]]
 
 def dispatch_pending(
     db: Database, clock: Clock, channels: Sequence[Channel], recipient: Recipient,
-    limit: int = 100,
+    limit: int = ROUND,
 ) -> int:  # fmt: skip
-    """Deliver up to `limit` due notifications; returns how many were closed.
+    """Deliver up to `limit` due notifications; returns how many were claimed (closed, or
+    left to retry later), so `limit` means there may be more.
 
     One write claims the whole round and one write records its outcome, so delivery costs
     the posting path two short transactions a round, not two per message.
@@ -67,17 +70,20 @@ def dispatch_pending(
             ),
             outcomes,
         )  # fmt: skip
-    return sum(1 for outcome in outcomes if outcome["dispatched_at"] is not None)
+    return len(outcomes)
 
 
 def _claim(db: Database, now: int, limit: int) -> list[dict[str, Any]]:
-    """Take due messages for this dispatcher; several processes may dispatch at once."""
+    """Take due messages for this dispatcher; several processes may dispatch at once.
+
+    One-time codes go first: a payment waits for its code for minutes at most, and behind a
+    busy hour's receipts it would arrive too late."""
     c = t.notifications.c
     due = (
         select(c.id)
         .where(c.dispatched_at.is_(None))
         .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
-        .order_by(c.created_at)
+        .order_by(c.category != CODE, c.created_at)
         .limit(limit)
     )
     with db.read() as conn:
