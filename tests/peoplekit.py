@@ -62,6 +62,21 @@ class People:
                                 headers={**self.admin, **self.key()})  # fmt: skip
         assert done.status_code == 201, done.text
 
+    def biller_account(self, biller: str) -> dict[str, Any] | None:
+        """The biller's ledger account as the admin API shows it; None before its first
+        payment (it is opened then)."""
+        from sqlalchemy import select
+
+        from anxin.payments.bills import tables as t
+
+        with self.services.db.read() as conn:
+            account_id = conn.execute(
+                select(t.biller_accounts.c.account_id).where(t.biller_accounts.c.biller == biller)
+            ).scalar()
+        if account_id is None:
+            return None
+        return dict(self.client.get(f"/v1/ledger/accounts/{account_id}", headers=self.admin).json())
+
     def pay(self, headers: dict[str, str], username: str, amount: str) -> Any:
         body = {"to": {"username": username}, "amount": amount, "currency": "CNY"}
         return self.client.post("/v1/payments/p2p", json=body, headers={**headers, **self.key()})

@@ -23,17 +23,9 @@ class People(peoplekit.People):
 
     def biller_balance(self, biller: str) -> str:
         """What the biller's ledger account has received (0.00 before its first payment)."""
-        from sqlalchemy import select
-
-        from anxin.payments.bills import tables as t
-
-        with self.services.db.read() as conn:
-            account_id = conn.execute(
-                select(t.biller_accounts.c.account_id).where(t.biller_accounts.c.biller == biller)
-            ).scalar()
-        if account_id is None:
+        row = self.biller_account(biller)
+        if row is None:
             return "0.00"
-        row = self.client.get(f"/v1/ledger/accounts/{account_id}", headers=self.admin).json()
         assert row["kind"] == "biller" and row["pending_balance"] == row["balance"]
         return str(row["balance"])
 

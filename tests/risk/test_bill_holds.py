@@ -8,12 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from holdkit import force, services_of
-from sqlalchemy import select
 
 from anxin.core.clock import ManualClock
 from anxin.payments import holds
 from anxin.payments.bills import service as bills
-from anxin.payments.bills import tables as t
 from peoplekit import People, people_of
 from smskit import texted_code
 
@@ -54,14 +52,8 @@ def _bill_status(client: TestClient, me: dict[str, str], bill_id: str) -> str:
 
 def _received(people: People, biller: str = "electricity") -> str:
     """What the biller's ledger account has been paid (posted; held money is not paid)."""
-    with people.services.db.read() as conn:
-        account_id = conn.execute(
-            select(t.biller_accounts.c.account_id).where(t.biller_accounts.c.biller == biller)
-        ).scalar()
-    if account_id is None:
-        return "0.00"
-    row = people.client.get(f"/v1/ledger/accounts/{account_id}", headers=people.admin).json()
-    return str(row["balance"])
+    row = people.biller_account(biller)
+    return "0.00" if row is None else str(row["balance"])
 
 
 def test_a_challenged_bill_waits_for_the_texted_code_then_pays_the_biller(
