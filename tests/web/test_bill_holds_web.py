@@ -124,3 +124,17 @@ def test_a_top_up_under_review_says_so_in_english_without_a_code_form(
     assert 'name="code"' not in page.text and _CANCEL_FORM.search(page.text) is not None
     assert not re.search(r"\bbills\.[a-z_.]+\b", shown), "no raw message keys"
     assert balance_of(client, "xiaoming") == "150.00"
+
+
+def test_a_code_entered_on_the_security_page_lands_on_the_bill_payment(
+    client: TestClient,
+) -> None:
+    at, due = _held_bill(client)
+    security = client.get("/security").text
+    action = re.search(r'action="(/security/holds/[^"]+/verify)"', security)
+    assert action is not None
+    answer = client.post(action.group(1), data={"csrf": csrf_of(security),
+                         "code": texted_code(client)}, follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == at
+    assert "缴费成功" in text_of(client.get(at).text)
+    assert wallet(client, "xiaoming")["balance"] == format_minor(100_000 - due, "CNY")

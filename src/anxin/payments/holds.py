@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import importlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal, Protocol, cast
 
@@ -66,8 +66,12 @@ CHALLENGE, REVIEW, GUARDIAN = "challenge", "review", "guardian"
 MAX_CODE_ATTEMPTS: Final = 3
 CODE_DIGITS: Final = 6
 SYSTEM: Final = "system"
-PERSON, BILL = "person", "bill"
-PURPOSES: Final = {BILL: "anxin.payments.bills.held"}
+PERSON, BILL, MERCHANT, BANK = "person", "bill", "merchant", "bank"
+PURPOSES: Final = {
+    BILL: "anxin.payments.bills.held",
+    MERCHANT: "anxin.payments.merchants.held",
+    BANK: "anxin.payments.banks.held",
+}
 """What else can be held, and the module whose `HOLDS` (a `HeldPurpose`) finishes it."""
 NO_CODE_CHANNEL: Final = {
     "code": "no_code_channel",
@@ -287,6 +291,10 @@ class HeldPurpose(Protocol):
     def shown(self, services: Services, found: Hold, lang: Literal["zh", "en"]) -> Shown:
         """Who is paid, as the payer knows them, and the web page that shows the payment."""
 
+    def legs(self, services: Services, found: Hold) -> tuple[str, ...]:
+        """Other pending transfers held with the hold's own (a withdrawal's fee), released
+        with it in the same ledger transaction."""
+
 
 @dataclass(frozen=True, slots=True)
 class Shown:
@@ -472,15 +480,18 @@ def expire_holds(services: Services, limit: int = 500) -> int:
     due = [Hold.from_row(row) for row in rows]
     if not due:
         return 0
-    requests = [
-        Request(
-            Expire(found.transfer_id), effects=_closer(services, found, EXPIRED_HOLD, SYSTEM, None)
-        )
-        for found in due
-    ]
+    requests: list[Request] = []
+    mains: list[int] = []  # where each hold's own request is; its other legs come just before
+    for found in due:
+        purpose = purpose_of(found)
+        legs = purpose.legs(services, found) if purpose is not None else ()
+        requests += [Request(Expire(leg)) for leg in legs]
+        mains.append(len(requests))
+        closer = _closer(services, found, EXPIRED_HOLD, SYSTEM, None)
+        requests.append(Request(Expire(found.transfer_id), effects=closer))
     results = services.ledger.execute(requests)
-    for found, result in zip(due, results, strict=True):
-        if result.error is not None:  # resolved behind the hold's back (admin ledger API)
+    for found, main in zip(due, mains, strict=True):
+        if results[main].error is not None:  # resolved behind the hold's back (admin API)
             _follow_ledger(services, found)
     return len(due)
 
@@ -498,7 +509,10 @@ def _waiting(services: Services, hold_id: str) -> Hold:
 
 def _release(services: Services, found: Hold, status: str, actor: str, note: str | None) -> None:
     closer = _closer(services, found, status, actor, note)
-    settle(services, found, Request(Void(found.transfer_id), effects=closer))
+    purpose = purpose_of(found)
+    legs = purpose.legs(services, found) if purpose is not None else ()
+    settle(services, found, Request(Void(found.transfer_id), effects=closer),
+           before=[Request(Void(leg)) for leg in legs])  # fmt: skip
 
 
 def _closer(
@@ -539,10 +553,18 @@ def close_hold(
     )
 
 
-def settle(services: Services, found: Hold, request: Request) -> TransferRow:
+def settle(
+    services: Services, found: Hold, request: Request, *, before: Sequence[Request] = ()
+) -> TransferRow:
     """Run the ledger request that posts, voids or expires the held money; one the ledger
-    refuses because the transfer was resolved meanwhile brings the hold in line and says so."""
-    result = services.writer.execute(request)
+    refuses because the transfer was resolved meanwhile brings the hold in line and says so.
+
+    `before` run first in the same transaction (a held withdrawal's fee leg, say), each
+    succeeding or failing alone: a leg that already expired is no reason to keep the rest."""
+    if before:
+        result = services.ledger.execute([*before, request])[-1]
+    else:
+        result = services.writer.execute(request)
     if result.error is not None:
         if isinstance(result.error, InvalidState):
             _follow_ledger(services, found)

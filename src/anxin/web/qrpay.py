@@ -3,7 +3,9 @@
 The code is checked with the same `decode_qr` the payment uses (signature, expiry), so the
 confirmation names the merchant the money will reach; an open code asks for the amount.
 Paying is `merchants.service.pay_by_qr`, as `/v1/merchants/pay`, under the confirmation's
-Idempotency-Key, so a double submit pays once.
+Idempotency-Key, so a double submit pays once. A payment the risk check holds is shown as
+waiting, with why, the one-time code form for a step-up challenge and a button to cancel
+it, as a held bill payment is (`web.bills`); the merchant is paid only once it is cleared.
 """
 
 from __future__ import annotations
@@ -17,6 +19,17 @@ from anxin.core.clock import to_micros
 from anxin.core.errors import AnxinError, InvalidInput, NotFound
 from anxin.core.ids import new_id
 from anxin.core.money import Money
+from anxin.ledger.posting import POSTED
+from anxin.payments.holds import (
+    CHALLENGE,
+    EXPIRED_HOLD,
+    SYSTEM,
+    WAITING,
+    Hold,
+    cancel_hold,
+    hold_for_transfer,
+    verify_code,
+)
 from anxin.payments.merchants import service
 from anxin.payments.merchants.qr import QrPayload, decode_qr, qr_key
 from anxin.web.forms import Form
@@ -91,27 +104,71 @@ async def confirm(page: UserPage, form: PostedForm) -> Response:
         key = form.get("idempotency_key")
         if not key:
             raise InvalidInput("this confirmation has expired; start again", field="qr")
-        trade, _replayed = await service.pay_by_qr(
+        paid = await service.pay_by_qr(
             page.services, page.signed_in_user, values["qr"], amount, key=key,
             body={"qr": values["qr"], "amount": amount},
             ip=page.request.client.host if page.request.client else None,
         )  # fmt: skip
     except AnxinError as error:
         return _form_page(page, values, error)
-    return page.redirect(f"/pay/qr/done/{trade['transfer_id']}")
+    return page.redirect(f"/pay/qr/done/{paid.trade['transfer_id']}")
 
 
 @router.get("/done/{transfer_id}")
 def done(page: UserPage, transfer_id: str) -> Response:
-    """The payment as the ledger has it: only the payer's own merchant payments are shown."""
-    services = page.services
+    return _done_page(page, transfer_id)
+
+
+def _done_page(page: Page, transfer_id: str, code_error: AnxinError | None = None) -> Response:
+    """The payment as the ledger has it: paid, waiting for a code or a review (and why), or
+    not made. Only the payer's own merchant payments are shown."""
+    services, user = page.services, page.signed_in_user
     try:
         row = services.ledger.transfer(transfer_id)
-        mine = services.ledger.account(row.debit_account_id)["owner_id"] == page.signed_in_user.id
+        mine = services.ledger.account(row.debit_account_id)["owner_id"] == user.id
     except NotFound:
         mine = False
     meta = (row.meta or {}) if mine else {}
     if meta.get("type") != "merchant_payment":
         raise NotFound(f"you have no shop payment {transfer_id!r}")
     shop = service.merchant(services, str(meta["merchant_id"]))
-    return page.render("qrpay_done.html", transfer=row, shop=shop)
+    paid = row.status == POSTED
+    held = None if paid else hold_for_transfer(services.db, row.id)
+    waiting = held is not None and held.status == WAITING
+    return page.render(
+        "qrpay_done.html", status=code_error.status if code_error else 200, transfer=row,
+        shop=shop, order_id=meta.get("order_id"), paid=paid, hold=held if waiting else None,
+        ended=None if paid or waiting else _ending(held, user.id), code_error=code_error,
+    )  # fmt: skip
+
+
+def _ending(held: Hold | None, user_id: str) -> str:
+    """Why a held payment was not made, in words the payer knows: they cancelled it, time ran
+    out, the code was wrong three times, or it was refused (an analyst, say)."""
+    if held is not None and held.status == EXPIRED_HOLD:
+        return "expired"
+    if held is not None and held.resolved_by == user_id:
+        return "cancelled"
+    if held is not None and held.kind == CHALLENGE and held.resolved_by == SYSTEM:
+        return "wrong_code"
+    return "rejected"
+
+
+@router.post("/held/{hold_id}/code")
+def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    """Answer a held payment's step-up challenge with the code sent by SMS; the merchant is
+    paid only then."""
+    transfer_id = form.get("transfer_id")
+    try:
+        verify_code(page.services, page.signed_in_user.id, hold_id, form.get("code"))
+    except AnxinError as error:
+        if error.field != "code":
+            raise
+        return _done_page(page, transfer_id, error)
+    return page.redirect(f"/pay/qr/done/{transfer_id}")
+
+
+@router.post("/held/{hold_id}/cancel")
+def cancel(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    cancel_hold(page.services, page.signed_in_user.id, hold_id)
+    return page.redirect(f"/pay/qr/done/{form.get('transfer_id')}")

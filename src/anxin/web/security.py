@@ -180,11 +180,15 @@ def unfreeze_card(page: UserPage, form: PostedForm, card_id: str) -> Response:
 @router.post("/holds/{hold_id}/verify")
 def verify(page: UserPage, form: PostedForm, hold_id: str) -> Response:
     """Answer a step-up challenge; the right code makes the payment, shown on its done page."""
+    services = page.services
     try:
-        transfer = holds.verify_code(page.services, page.signed_in_user.id, hold_id,
-                                     form.get("code"))  # fmt: skip
+        transfer = holds.verify_code(services, page.signed_in_user.id, hold_id, form.get("code"))
     except AnxinError as error:
         return security_page(page, error=error, error_at=hold_id)
+    held = holds.hold(services.db, hold_id)
+    purpose = holds.purpose_of(held)
+    if purpose is not None:  # a bill or a shop: its own page says how it ended
+        return page.redirect(purpose.shown(services, held, page.lang).page)
     return page.redirect(f"/transfer/done/{transfer.id}")
 
 

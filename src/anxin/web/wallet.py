@@ -4,7 +4,8 @@ The same `payments.banks.orders` functions as `/v1/wallet/...`. The fee is shown
 anything is confirmed: a withdrawal is priced by `quote_withdrawal` (the fee schedule in
 `banks/fees.yaml`, the month's free allowance, held for a few minutes); `fees.yaml` prices
 withdrawals only, so a top-up's quote says ¥0.00. Orders settle when the bank answers (the
-maintenance loop runs `settle_due`), so the order page shows where it stands.
+maintenance loop runs `settle_due`), so the order page shows where it stands. An order the
+risk check holds waits on that page for the texted code or a review, and can be cancelled.
 """
 
 from __future__ import annotations
@@ -20,6 +21,16 @@ from anxin.core.ids import new_id
 from anxin.core.money import Money
 from anxin.payments.banks import cards, orders
 from anxin.payments.banks.fees import rule_for
+from anxin.payments.holds import (
+    CHALLENGE,
+    EXPIRED_HOLD,
+    SYSTEM,
+    WAITING,
+    Hold,
+    cancel_hold,
+    hold_for_transfer,
+    verify_code,
+)
 from anxin.payments.wallets import find_wallet
 from anxin.web.page import Page, PostedForm, UserPage
 from anxin.web.pageroute import PageRoute
@@ -167,10 +178,58 @@ async def withdraw_confirm(page: UserPage, form: PostedForm) -> Response:
 @router.get("/{kind}/{order_id}")
 def order_status(page: UserPage, kind: str, order_id: str) -> Response:
     """Where a top-up or withdrawal stands; the bank answers later, so it may be pending."""
+    return _order_page(page, kind, order_id)
+
+
+def _order_page(
+    page: Page, kind: str, order_id: str, code_error: AnxinError | None = None
+) -> Response:
+    """The order page: waiting for the bank, waiting for a code or a review (and why), or
+    how it ended."""
     if kind not in KINDS:
         raise NotFound(f"there is no page {page.request.url.path!r}")
-    order = orders.own_order(page.services, page.signed_in_user.id, order_id, KINDS[kind])
+    services, user = page.services, page.signed_in_user
+    order = orders.own_order(services, user.id, order_id, KINDS[kind])
+    held = None
+    if order["held_transfer_id"] is not None:
+        held = hold_for_transfer(services.db, order["held_transfer_id"])
     return page.render(
-        "wallet_order.html", kind=kind, order=order, balance=_balance(page),
+        "wallet_order.html", status=code_error.status if code_error else 200, kind=kind,
+        order=order, shown_status=order["status"], balance=_balance(page),
         pending=order["status"] == orders.PENDING,
+        hold=held if held is not None and held.status == WAITING else None,
+        ended=_hold_ending(held, user.id) if order["status"] == orders.CANCELLED else None,
+        code_error=code_error,
     )  # fmt: skip
+
+
+def _hold_ending(held: Hold | None, user_id: str) -> str:
+    """Why a held order was not made, in words the payer knows (an analyst's refusal has no
+    more to say than that it was not made)."""
+    if held is not None and held.status == EXPIRED_HOLD:
+        return "expired"
+    if held is not None and held.resolved_by == user_id:
+        return "cancelled"
+    if held is not None and held.kind == CHALLENGE and held.resolved_by == SYSTEM:
+        return "wrong_code"
+    return "refused"
+
+
+@router.post("/held/{hold_id}/code")
+def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    """Answer a held order's step-up challenge with the code sent by SMS; the bank is asked
+    only then."""
+    kind, order_id = form.get("kind"), form.get("order_id")
+    try:
+        verify_code(page.services, page.signed_in_user.id, hold_id, form.get("code"))
+    except AnxinError as error:
+        if error.field != "code":
+            raise
+        return _order_page(page, kind, order_id, error)
+    return page.redirect(f"/wallet/{kind}/{order_id}")
+
+
+@router.post("/held/{hold_id}/cancel")
+def cancel(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    cancel_hold(page.services, page.signed_in_user.id, hold_id)
+    return page.redirect(f"/wallet/{form.get('kind')}/{form.get('order_id')}")

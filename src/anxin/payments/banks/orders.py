@@ -9,6 +9,10 @@ linked batch), so the money cannot be spent twice while the bank works.
 `settle_due` then asks the bank about every waiting order: confirmed posts the hold(s),
 declined voids them, and no answer by the deadline voids them too. Each resolution carries
 an idempotency key per order, so two settle steps running at once resolve an order once.
+
+A top-up or withdrawal the risk engine challenges or sends for review is placed `waiting`:
+its legs are reserved on the risk hold's clock beside a hold (`anxin.payments.holds`, purpose
+`bank`), and the bank is not asked until the hold is cleared (`banks.held`).
 """
 
 from __future__ import annotations
@@ -36,7 +40,17 @@ from anxin.payments.banks.cards import bank_json, usable_card
 from anxin.payments.banks.connector import BankAnswer, BankOrder, OrderKind
 from anxin.payments.banks.fees import Fee, rule_for, withdrawal_fee
 from anxin.payments.banks.periods import month_start
-from anxin.payments.risk_hook import PaymentEvent, require_allowed
+from anxin.payments.holds import (
+    BANK,
+    Hold,
+    HoldReason,
+    Parties,
+    hold_effects,
+    hold_for_transfer,
+    hold_seconds,
+    reachable,
+)
+from anxin.payments.risk_hook import PaymentEvent, hold_for
 from anxin.payments.wallets import ensure_wallet, find_wallet
 
 log = logging.getLogger(__name__)
@@ -46,6 +60,8 @@ WITHDRAWAL: OrderKind = "withdrawal"
 PAYOUT: OrderKind = "payout"
 PENDING, SUCCEEDED, DECLINED, TIMED_OUT = "pending", "succeeded", "declined", "timed_out"
 REVIEW = "review"  # the bank confirmed but the ledger refused: an operator must look
+WAITING = "waiting"  # held for a step-up code or an analyst; the bank is not asked yet
+CANCELLED = "cancelled"  # the hold was released: never sent to the bank, nothing moved
 FEE_INCOME = "system:fee-income"
 # Holds outlive the bank's answer deadline by a day, so the settle step (not the ledger's
 # expiry sweep) decides every order, and a late confirmation still finds its hold.
@@ -82,13 +98,21 @@ def check_currency_handled(services: Services, currency: str) -> None:
 def order_request(
     services: Services, plan: OrderPlan, *, key: str, scope: str, fingerprint_: bytes,
     also: Callable[[Connection, dict[str, Any]], None] | None = None,
+    held: HoldReason | None = None,
 ) -> Request:  # fmt: skip
-    """The ledger request placing the hold(s); the order row (and `also`) commit with them."""
+    """The ledger request placing the hold(s); the order row (and `also`) commit with them.
+
+    A `held` order waits: its legs are reserved only for as long as the risk hold may wait
+    (the hold expires with its transfer), and the risk hold is written in the same
+    transaction; clearing it reserves them again on the bank's clock (`banks.held`).
+    """
     check_currency_handled(services, plan.money.currency)
     cur, amount = plan.money.currency, plan.money.to_minor()
     settlement = bank_account(services, cur)
     order_id = new_id()
     hold = services.bank.answer_timeout_seconds + HOLD_MARGIN_SECONDS
+    if held is not None:
+        hold = hold_seconds(services, held.kind)
     meta = {"type": plan.kind, "order_id": order_id, "bank": services.bank.code, **plan.meta}
     if plan.kind == TOPUP:
         specs = [TransferSpec(settlement, plan.account_id, amount, cur, pending=True,
@@ -108,9 +132,10 @@ def order_request(
             "card_id": plan.card["id"], "account_id": plan.account_id,
             "transfer_id": transfers[0].id,
             "fee_transfer_id": transfers[1].id if len(transfers) > 1 else None,
+            "held_transfer_id": None if held is None else transfers[0].id,
             "amount": amount, "fee": plan.fee, "currency": cur, "bank": services.bank.code,
-            "status": PENDING, "reference": None, "reason": None, "created_at": now,
-            "submitted_at": None,
+            "status": PENDING if held is None else WAITING, "reference": None, "reason": None,
+            "created_at": now, "submitted_at": None,
             "deadline_at": now + services.bank.answer_timeout_seconds * 1_000_000,
             "resolved_at": None,
         }  # fmt: skip
@@ -118,16 +143,36 @@ def order_request(
         if also is not None:
             also(conn, row)
 
-    return Request(Create(tuple(specs)), key, scope, fingerprint_, effects=record)
+    if held is None:
+        return Request(Create(tuple(specs)), key, scope, fingerprint_, effects=record)
+    last4, payer = plan.card["last4"], services.identity.user(plan.user_id)
+    parties = Parties(
+        payer.id, payer.display_name, None, card_shown(last4, "zh"), card_shown(last4, "en")
+    )
+    effects = hold_effects(services, held, parties, plan.money, plan.kind, record, BANK)
+    return Request(Create(tuple(specs)), key, scope, fingerprint_, effects=effects)
+
+
+def card_shown(last4: str, lang: str) -> str:
+    """The card as its owner knows it, in a held order's messages and pages."""
+    return f"尾号{last4}的银行卡" if lang == "zh" else f"bank card ending {last4}"
 
 
 async def place_order(services: Services, request: Request) -> tuple[dict[str, Any], bool]:
-    """Place the hold through the group-commit writer, then send the order to the bank."""
+    """Place the hold through the group-commit writer, then send the order to the bank
+    (unless it waits for a risk hold)."""
     result = await services.writer.execute_async(request)
     order = order_of(services, result)
-    if not result.replayed:
+    if not result.replayed and order["status"] == PENDING:
         order = await asyncio.to_thread(submit_order, services, order)
     return order, result.replayed
+
+
+def order_hold(services: Services, order: dict[str, Any]) -> Hold | None:
+    """The risk hold an order waits for; None once it was decided, or if it never had one."""
+    if order["status"] != WAITING or order["held_transfer_id"] is None:
+        return None
+    return hold_for_transfer(services.db, order["held_transfer_id"])
 
 
 def place_order_now(services: Services, request: Request) -> tuple[dict[str, Any], bool]:
@@ -141,9 +186,12 @@ def place_order_now(services: Services, request: Request) -> tuple[dict[str, Any
 
 def order_of(services: Services, result: Result) -> dict[str, Any]:
     """The order a (possibly replayed) ledger result placed; its refusal is raised."""
-    transfer_id = result.unwrap()[0].id
+    transfer_id, c = result.unwrap()[0].id, t.orders.c
     with services.db.read() as conn:
-        row = conn.execute(_ORDER_QUERY.where(t.orders.c.transfer_id == transfer_id)).first()
+        # A cleared order moved to fresh legs; its first (held) leg still finds it.
+        row = conn.execute(
+            _ORDER_QUERY.where((c.transfer_id == transfer_id) | (c.held_transfer_id == transfer_id))
+        ).first()
     assert row is not None, "every bank hold is written with its order"
     return row._asdict()
 
@@ -196,14 +244,15 @@ async def start_topup(
         return order_of(services, earlier), True
     card = usable_card(services, user.id, card_id)
     check_currency_handled(services, money.currency)
-    require_allowed(services.risk_hook(PaymentEvent(
+    # Money from a possibly stolen card is held like money going out.
+    held = reachable(hold_for(services.risk_hook(PaymentEvent(
         user_id=user.id, amount=money, channel="topup", at=services.clock.now(), ip=ip,
-    )))  # fmt: skip
+    ))), user)  # fmt: skip
     wallet, _ = ensure_wallet(services.ledger, user.id, money.currency)
     plan = OrderPlan(TOPUP, user.id, card, wallet["id"], money)
-    return await place_order(
-        services, order_request(services, plan, key=key, scope=scope, fingerprint_=fingerprint_)
-    )
+    return await place_order(services, order_request(
+        services, plan, key=key, scope=scope, fingerprint_=fingerprint_, held=held,
+    ))  # fmt: skip
 
 
 def withdrawn_this_month(services: Services, user_id: str, currency: str) -> int:
@@ -216,7 +265,7 @@ def withdrawn_this_month(services: Services, user_id: str, currency: str) -> int
                 c.kind == WITHDRAWAL,
                 c.currency == currency,
                 c.created_at >= month_start(services.clock.now()),
-                c.status.in_((PENDING, SUCCEEDED, REVIEW)),
+                c.status.in_((WAITING, PENDING, SUCCEEDED, REVIEW)),
             )
         ).scalar_one()
     return int(total)
@@ -274,17 +323,18 @@ async def start_withdrawal(
             "your fee-free allowance changed since this quote; ask for a new one",
             field="quote_id",
         )
-    require_allowed(services.risk_hook(PaymentEvent(
+    # The classic cash-out of a taken-over account: held, not refused, on a challenge.
+    held = reachable(hold_for(services.risk_hook(PaymentEvent(
         user_id=user.id, amount=money, channel="withdrawal", at=services.clock.now(), ip=ip,
-    )))  # fmt: skip
+    ))), user)  # fmt: skip
     wallet = find_wallet(services.ledger, user.id, money.currency)
     if wallet is None:
         raise NotFound(f"you have no {money.currency} wallet", field="quote_id")
     plan = OrderPlan(WITHDRAWAL, user.id, card, wallet["id"], money, fee=quote["fee"],
                      meta={"quote_id": quote_id})  # fmt: skip
-    return await place_order(
-        services, order_request(services, plan, key=key, scope=scope, fingerprint_=fingerprint_)
-    )
+    return await place_order(services, order_request(
+        services, plan, key=key, scope=scope, fingerprint_=fingerprint_, held=held,
+    ))  # fmt: skip
 
 
 def _own_quote(services: Services, user_id: str, quote_id: str) -> dict[str, Any]:
@@ -294,6 +344,12 @@ def _own_quote(services: Services, user_id: str, quote_id: str) -> dict[str, Any
     if row is None:
         raise NotFound(f"you have no quote {quote_id!r}", field="quote_id")
     return row._asdict()
+
+
+def find_order(conn: Connection, *where: Any) -> dict[str, Any] | None:
+    """The order (with its card's token and last digits) matching every condition given."""
+    row = conn.execute(_ORDER_QUERY.where(*where)).first()
+    return None if row is None else row._asdict()
 
 
 def own_order(services: Services, user_id: str, order_id: str, kind: str) -> dict[str, Any]:
@@ -320,7 +376,9 @@ def next_status(answer: BankAnswer, now: int, deadline: int) -> str | None:
 
 
 def settle_due(services: Services, limit: int = 500) -> Counter[str]:
-    """Ask the bank about waiting orders and settle those it answered or that timed out."""
+    """Ask the bank about waiting orders and settle those it answered or that timed out.
+
+    Orders waiting for a risk hold are not the bank's yet and are left alone."""
     now = services.clock.now()
     with services.db.read() as conn:
         waiting = conn.execute(

@@ -13,6 +13,7 @@ from anxin.core.money import Money, check_currency
 from anxin.identity.routes import CurrentUser
 from anxin.ledger.routes import IdempotencyKey
 from anxin.payments.banks import cards, orders
+from anxin.payments.holds import hold_json
 
 router = APIRouter(prefix="/v1", tags=["bank cards"])
 
@@ -55,8 +56,14 @@ class WithdrawIn(BaseModel):
 
 
 def _replayed(order: dict[str, Any], replayed: bool, services: Services) -> JSONResponse:
+    """201 for an order sent to the bank; 202, with the hold, for one waiting for a step-up
+    code or a review (the bank is asked only once that is cleared)."""
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(orders.order_json(order, services), status_code=201, headers=headers)
+    body = orders.order_json(order, services)
+    held = orders.order_hold(services, order)
+    if held is None:
+        return JSONResponse(body, status_code=201, headers=headers)
+    return JSONResponse({**body, "hold": hold_json(held)}, status_code=202, headers=headers)
 
 
 @router.post("/cards", status_code=201)

@@ -59,6 +59,8 @@ orders = Table(
     Column("account_id", ID, nullable=False),
     Column("transfer_id", ID, nullable=False, unique=True),
     Column("fee_transfer_id", ID, nullable=True),
+    # The leg a risk hold was placed on; clearing the hold moves the order to fresh legs.
+    Column("held_transfer_id", ID, nullable=True, unique=True),
     Column("amount", BigInteger, nullable=False),
     Column("fee", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),

@@ -72,10 +72,15 @@ class _BillHolds:
         ))  # fmt: skip
 
     def shown(self, services: Services, found: Hold, lang: Literal["zh", "en"]) -> Shown:
-        with services.db.read() as conn:
-            row = conn.execute(select(c.id, c.biller).where(c.hold_id == found.transfer_id)).one()
-        info = BILLERS[row.biller]
-        return Shown(info.name_zh if lang == "zh" else info.name_en, f"/bills/payments/{row.id}")
+        # From the held transfer, which names both for good: once approved, the payment
+        # holds a fresh reservation and no longer points back at this one.
+        meta = services.ledger.transfer(found.transfer_id).meta or {}
+        info = BILLERS[str(meta["biller"])]
+        name = info.name_zh if lang == "zh" else info.name_en
+        return Shown(name, f"/bills/payments/{meta['payment_id']}")
+
+    def legs(self, services: Services, found: Hold) -> tuple[str, ...]:
+        return ()  # the held transfer is all the money there is
 
 
 HOLDS: Final = _BillHolds()

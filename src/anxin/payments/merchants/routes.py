@@ -13,6 +13,7 @@ from anxin.api.services import services_of
 from anxin.core.clock import isoformat
 from anxin.identity.routes import CurrentUser
 from anxin.ledger.routes import IdempotencyKey
+from anxin.payments.holds import Hold, hold_json
 from anxin.payments.merchants import service
 from anxin.payments.merchants.reconcile import ledger_lines, write_statement
 from anxin.payments.merchants.settlement import settlement_json, settlements_of
@@ -53,9 +54,13 @@ class RefundIn(BaseModel):
     amount: str | None = Field(default=None, strict=True, description="default: all that is left")
 
 
-def _created(trade: dict[str, Any], replayed: bool) -> JSONResponse:
+def _created(trade: dict[str, Any], replayed: bool, hold: Hold | None = None) -> JSONResponse:
+    """The trade made (201), or, beside the hold it waits on, the one it will be (202)."""
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(service.trade_json(trade), status_code=201, headers=headers)
+    body = service.trade_json(trade)
+    if hold is not None:
+        body["hold"] = hold_json(hold)
+    return JSONResponse(body, status_code=202 if hold else 201, headers=headers)
 
 
 @router.post("", status_code=201)
@@ -72,17 +77,24 @@ def my_merchants(request: Request, user: CurrentUser) -> dict[str, Any]:
     return {"merchants": [service.merchant_json(row, services) for row in rows]}
 
 
-@router.post("/pay", status_code=201)
+@router.post(
+    "/pay",
+    status_code=201,
+    responses={202: {"description": "Held: the payer's one-time code or an analyst must clear "
+                                    "it before the merchant is paid; the body's `hold` says "
+                                    "which and why"}},
+)  # fmt: skip
 async def pay(
     body: PayIn, request: Request, user: CurrentUser, key: IdempotencyKey
 ) -> JSONResponse:
-    """Pay the merchant whose code was scanned; a tampered or expired code is a 422."""
-    trade, replayed = await service.pay_by_qr(
+    """Pay the merchant whose code was scanned; a tampered or expired code is a 422, an order
+    already paid or being paid a 409."""
+    paid = await service.pay_by_qr(
         services_of(request), user, body.qr, body.amount, key=key,
         body=body.model_dump(mode="json"),
         ip=request.client.host if request.client else None,
     )  # fmt: skip
-    return _created(trade, replayed)
+    return _created(paid.trade, paid.replayed, paid.hold)
 
 
 @router.post("/payments/{transfer_id}/refunds", status_code=201)

@@ -5,10 +5,17 @@ payer's wallet to the merchant's account under the payer's idempotency scope, an
 row plus both notifications in that transfer's transaction. A refund is a new transfer back
 along the payment's accounts marked `reverses_id`, so the ledger itself caps all refunds of a
 payment at what was paid, however many are asked for at once.
+
+A challenge or review verdict holds the payment, as it holds a transfer: the transfer is
+pending beside a hold (`anxin.payments.holds`), and the trade and the merchant's "received"
+are written only when the hold is approved (`merchants.held`). While it waits, its order
+cannot be paid again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -20,14 +27,17 @@ from anxin.core.errors import Conflict, InvalidInput, InvalidState, NotFound
 from anxin.core.ids import new_id
 from anxin.core.money import Money, check_currency, format_minor
 from anxin.identity.service import User
+from anxin.ledger import store
 from anxin.ledger.posting import Create, TransferRow, TransferSpec
 from anxin.ledger.service import Request, Result, fingerprint
 from anxin.notify import Message, enqueue
+from anxin.payments import holds
 from anxin.payments.banks.cards import usable_card
+from anxin.payments.hold_tables import holds as held_rows
 from anxin.payments.merchants import tables as t
 from anxin.payments.merchants.qr import MAX_ORDER_ID, QrPayload, decode_qr, encode_qr, qr_key
 from anxin.payments.merchants.tables import PAYMENT, REFUND
-from anxin.payments.risk_hook import PaymentEvent, require_allowed
+from anxin.payments.risk_hook import PaymentEvent, hold_for
 from anxin.payments.wallets import find_wallet
 
 MERCHANT = "merchant"
@@ -112,27 +122,41 @@ def make_qr(
     return encode_qr(payload, qr_key(services.settings.resolved_secret_key())), payload
 
 
+@dataclass(frozen=True, slots=True)
+class QrPayment:
+    """A QR payment as it stands: its trade, or, while a hold keeps it waiting, the trade it
+    will be (`hold` set; nothing is recorded for the merchant until the hold is approved)."""
+
+    trade: dict[str, Any]
+    hold: holds.Hold | None
+    replayed: bool
+
+
 async def pay_by_qr(
     services: Services, payer: User, qr: str, amount: str | None, *, key: str, body: Any,
     ip: str | None,
-) -> tuple[dict[str, Any], bool]:  # fmt: skip
-    """Pay a merchant what its code asks (or, for an open code, what the payer enters)."""
+) -> QrPayment:  # fmt: skip
+    """Pay a merchant what its code asks (or, for an open code, what the payer enters).
+
+    A retry of a request the ledger already answered skips the checks, the risk engine's
+    included: asking it again would count the payment twice."""
     scope, fingerprint_ = f"user:{payer.id}", fingerprint("merchant-pay", body)
     earlier = services.ledger.replay(scope, key, fingerprint_)
     if earlier is not None:
-        return _trade_of(services, earlier), True
+        return _payment_of(services, earlier)
     now = services.clock.now()
     code = decode_qr(qr, qr_key(services.settings.resolved_secret_key()), to_micros(now))
     shop = merchant(services, code.merchant_id)
     money = _amount_to_pay(code, amount)
     if shop["owner_id"] == payer.id:
         raise InvalidInput("you cannot pay your own merchant", field="qr")
-    if code.order_id is not None and _order_paid(services, shop["id"], code.order_id):
-        raise Conflict(f"order {code.order_id!r} has already been paid", field="qr")
-    require_allowed(services.risk_hook(PaymentEvent(
-        user_id=payer.id, amount=money, channel="merchant", at=now,
+    if code.order_id is not None:
+        with services.db.read() as conn:
+            _require_order_open(conn, shop, code.order_id)
+    held = holds.reachable(hold_for(services.risk_hook(PaymentEvent(
+        user_id=payer.id, amount=money, channel=MERCHANT, at=now,
         payee_user_id=shop["owner_id"], ip=ip,
-    )))  # fmt: skip
+    ))), payer)  # fmt: skip
     wallet = find_wallet(services.ledger, payer.id, money.currency)
     if wallet is None:
         raise NotFound(f"you have no {money.currency} wallet", field="currency")
@@ -140,33 +164,75 @@ async def pay_by_qr(
     spec = TransferSpec(wallet["id"], shop["account_id"], money.to_minor(), money.currency,
                         meta=meta)  # fmt: skip
 
+    def paid(conn: Connection, transfers: list[TransferRow]) -> None:
+        record_payment(conn, shop, payer, transfers[0], code.order_id, transfers[0].created_at)
+
+    then: Callable[[Connection, list[TransferRow]], None] = paid
+    if held is not None:  # pending, beside its hold; the trade waits for the approval
+        spec = replace(spec, pending=True, timeout_seconds=holds.hold_seconds(services, held.kind))
+        parties = holds.Parties(payer.id, payer.display_name, shop["owner_id"], shop["name"])
+        then = holds.hold_effects(services, held, parties, money, MERCHANT, purpose=holds.MERCHANT)
+
     def record(conn: Connection, transfers: list[TransferRow]) -> None:
-        _record_trade(conn, shop, transfers[0], PAYMENT, payer.id, order_id=code.order_id)
-        shown = money.shown()
-        data = {"transfer_id": transfers[0].id, "merchant_id": shop["id"]}
-        name, buyer, order = shop["name"], payer.display_name, code.order_id
-        enqueue(conn, [
-            Message(
-                payer.id, "payment",
-                title_zh=f"已向{name}付款 {shown}", body_zh=f"您已向{name}付款{shown}。",
-                title_en=f"Paid {shown} to {name}", body_en=f"You paid {shown} to {name}.",
-                data=data,
-            ),
-            Message(
-                shop["owner_id"], "payment",
-                title_zh=f"{name} 收款 {shown}",
-                body_zh=f"{name}收到{buyer}付款{shown}" + (f"，订单号{order}。" if order else "。"),
-                title_en=f"{name} received {shown}",
-                body_en=f"{name} received {shown} from {buyer}"
-                + (f" for order {order}." if order else "."),
-                data=data,
-            ),
-        ], transfers[0].created_at)  # fmt: skip
+        # Checked again under the merchant account's ledger lock: two scans of one order at
+        # once must not both get through (the trades' unique index covers paid ones only).
+        if code.order_id is not None:
+            _require_order_open(conn, shop, code.order_id)
+        then(conn, transfers)
 
     result = await services.writer.execute_async(
         Request(Create((spec,)), key, scope, fingerprint_, effects=record)
     )
-    return _trade_of(services, result), result.replayed
+    return _payment_of(services, result)
+
+
+def record_payment(
+    conn: Connection, shop: dict[str, Any], payer: User, transfer: TransferRow,
+    order_id: str | None, now: int,
+) -> None:  # fmt: skip
+    """The trade and both messages of a payment that went through, at once or when its hold
+    was approved; in the transaction that posts its transfer."""
+    _record_trade(conn, shop, transfer, PAYMENT, payer.id, order_id=order_id)
+    shown = Money.from_minor(transfer.amount, transfer.currency).shown()
+    data = {"transfer_id": transfer.id, "merchant_id": shop["id"]}
+    name, buyer = shop["name"], payer.display_name
+    for_zh, for_en = ("。", ".")
+    if order_id:
+        for_zh, for_en = f"，订单号{order_id}。", f" for order {order_id}."
+    enqueue(conn, [
+        Message(
+            payer.id, "payment",
+            title_zh=f"已向{name}付款 {shown}", body_zh=f"您已向{name}付款{shown}。",
+            title_en=f"Paid {shown} to {name}", body_en=f"You paid {shown} to {name}.",
+            data=data,
+        ),
+        Message(
+            shop["owner_id"], "payment",
+            title_zh=f"{name} 收款 {shown}",
+            body_zh=f"{name}收到{buyer}付款{shown}{for_zh}",
+            title_en=f"{name} received {shown}",
+            body_en=f"{name} received {shown} from {buyer}{for_en}",
+            data=data,
+        ),
+    ], now)  # fmt: skip
+
+
+def _payment_of(services: Services, result: Result) -> QrPayment:
+    """The payment a (possibly replayed) ledger result made; its refusal is raised."""
+    transfer = result.unwrap()[0]
+    trade = _trade(services, transfer.id)
+    if trade is not None:
+        return QrPayment(trade, None, result.replayed)
+    held = holds.hold_for_transfer(services.db, transfer.id)
+    assert held is not None, "every merchant payment is written with its trade or its hold"
+    meta = transfer.meta or {}
+    waiting = {
+        "transfer_id": transfer.id, "merchant_id": meta["merchant_id"], "kind": PAYMENT,
+        "payment_id": None, "order_id": meta.get("order_id"), "payer_id": held.user_id,
+        "amount": transfer.amount, "currency": transfer.currency,
+        "created_at": transfer.created_at,
+    }  # fmt: skip
+    return QrPayment(waiting, held, result.replayed)
 
 
 def _amount_to_pay(code: QrPayload, amount: str | None) -> Money:
@@ -179,17 +245,28 @@ def _amount_to_pay(code: QrPayload, amount: str | None) -> Money:
     return code.amount
 
 
-def _order_paid(services: Services, merchant_id: str, order_id: str) -> bool:
+def _require_order_open(conn: Connection, shop: dict[str, Any], order_id: str) -> None:
+    """Refuse an order that is paid, or whose payment waits for a hold to be decided."""
     c = t.trades.c
-    with services.db.read() as conn:
-        return (
-            conn.execute(
-                select(c.transfer_id).where(
-                    c.merchant_id == merchant_id, c.order_id == order_id, c.kind == PAYMENT
-                )
-            ).first()
-            is not None
+    paid = conn.execute(
+        select(c.transfer_id).where(
+            c.merchant_id == shop["id"], c.order_id == order_id, c.kind == PAYMENT
         )
+    ).first()
+    if paid is not None:
+        raise Conflict(f"order {order_id!r} has already been paid", field="qr")
+    h = held_rows.c
+    waiting = conn.execute(
+        select(h.transfer_id).where(
+            h.status == holds.WAITING,
+            h.purpose == holds.MERCHANT,
+            h.payee_user_id == shop["owner_id"],
+        )
+    ).scalars()
+    for transfer in store.load_transfers(conn, list(waiting)).values():
+        meta = transfer.meta or {}
+        if meta.get("merchant_id") == shop["id"] and meta.get("order_id") == order_id:
+            raise Conflict(f"order {order_id!r} is already being paid", field="qr")
 
 
 async def refund(
@@ -259,7 +336,7 @@ def _trade(services: Services, transfer_id: str) -> dict[str, Any] | None:
 def _trade_of(services: Services, result: Result) -> dict[str, Any]:
     """The trade a (possibly replayed) ledger result recorded; its refusal is raised."""
     trade = _trade(services, result.unwrap()[0].id)
-    assert trade is not None, "every merchant transfer is written with its trade"
+    assert trade is not None, "every refund is written with its trade"
     return trade
 
 
