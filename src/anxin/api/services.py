@@ -25,7 +25,7 @@ from anxin.payments.salary import note_salaries
 from anxin.payments.wallets import ensure_wallet
 from anxin.privacy.consents import allowed as consent_allowed
 from anxin.risk.freezes import guard_frozen
-from anxin.risk.logins import login_check
+from anxin.risk.logins import login_check, send_login_code
 from anxin.risk.service import RiskService
 from anxin.risk.velocity import open_velocity_store
 
@@ -88,7 +88,8 @@ class Services:
             else None
         )
         if risk is not None:
-            identity.on_login.append(login_check(risk, db, clock))
+            identity.on_login.append(login_check(risk, identity, db, clock))
+            identity.send_code = send_login_code(clock)
         channels: list[Channel] = [
             SandboxSms(settings.sms_log or settings.data_dir / "sms-sandbox.log", clock)
         ]

@@ -99,6 +99,13 @@ class CardFrozen(Forbidden):
     slug, title = "card-frozen", "Card frozen"
 
 
+class StepUpRequired(Unauthenticated):
+    """The password was right, and the risk check asks for the one-time code it sent before
+    a session is given: `challenge_id` is what `POST /v1/auth/login/verify` takes."""
+
+    slug, title = "step-up-required", "One-time code required"
+
+
 class LoginRefused(Forbidden):
     """The risk check refused a login whose password was right; `reasons` say why."""
 

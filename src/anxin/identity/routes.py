@@ -6,7 +6,7 @@ import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from anxin.core.clock import isoformat
 from anxin.core.errors import Forbidden, Unauthenticated
@@ -94,7 +94,12 @@ DeviceId = Annotated[
 ]
 
 
-@router.post("/v1/auth/login")
+@router.post(
+    "/v1/auth/login",
+    responses={401: {"description": "Wrong password, or `step-up-required`: the risk check "
+                     "sent a one-time code; finish with `/v1/auth/login/verify` and the "
+                     "body's `challenge_id`"}},
+)  # fmt: skip
 def login(
     body: Login,
     request: Request,
@@ -106,6 +111,25 @@ def login(
     token, user = identity.login(
         body.username, body.password, ip, device_id=device_id or None, user_agent=user_agent
     )
+    return _session_json(identity, token, user)
+
+
+class LoginCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    challenge_id: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=12, examples=["123456"])
+
+
+@router.post("/v1/auth/login/verify")
+def verify_login(body: LoginCode, request: Request) -> dict[str, Any]:
+    """Finish a login the risk check stepped up, with the code sent by SMS or email."""
+    identity = identity_of(request)
+    token, user = identity.verify_login(body.challenge_id, body.code)
+    return _session_json(identity, token, user)
+
+
+def _session_json(identity: Identity, token: str, user: User) -> dict[str, Any]:
     return {
         "token": token,
         "token_type": "bearer",

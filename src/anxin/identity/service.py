@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, isoformat, to_micros
@@ -27,12 +27,15 @@ from anxin.core.db import Database
 from anxin.core.errors import (
     Conflict,
     InvalidInput,
+    InvalidState,
     LoginRefused,
     NotFound,
     RateLimited,
+    StepUpRequired,
     Unauthenticated,
 )
 from anxin.core.ids import new_id
+from anxin.identity import stepup
 from anxin.identity import tables as t
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
@@ -40,6 +43,7 @@ _PHONE = re.compile(r"^\+?[0-9]{6,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _BAD_LOGIN = "wrong username or password"
 OK, BAD_PASSWORD, THROTTLED, BLOCKED = "ok", "bad_password", "throttled", "blocked"
+CHALLENGED, BAD_CODE = "challenged", "bad_code"
 _RANK: Final = {"allow": 0, "challenge": 1, "review": 2, "block": 3}
 
 # Built once: every authenticated request and every payment runs these, and building a
@@ -126,6 +130,9 @@ class Identity:
         # Risk checks on a login whose password was right; the strictest verdict counts and
         # a block refuses the login (identity itself knows nothing about risk).
         self.on_login: list[LoginHook] = []
+        # Where a step-up code goes (the app wires the notify outbox); without it a stepped-up
+        # login goes through, as the hooks' own alerts then tell the user.
+        self.send_code: stepup.CodeSender | None = None
         self._dummy_hash = self.hasher.hash(secrets.token_hex(8))
 
     # -- users --------------------------------------------------------------------------
@@ -246,25 +253,77 @@ class Identity:
                 "this login looks unsafe and was refused; if it is you, contact support",
                 reasons=list(verdict.reasons),
             )
-        expires = now + self.token_ttl_seconds * 1_000_000
-        token_id = secrets.token_urlsafe(24)
+        attempt["user_id"] = user.id
+        if verdict is not None and self.steps_up(user, verdict.decision):
+            self._step_up(user, attempt, verdict, now)
         with self.db.write() as conn:
             conn.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
+            token = self._issue(conn, attempt, decision, now)
+        return token, user
+
+    def steps_up(self, user: User, decision: str) -> bool:
+        """Whether a login with this verdict waits for a one-time code: only when there is a
+        phone or email to send it to (otherwise the hooks' alert is all that can be done)."""
+        return (
+            decision in stepup.STEP_UP
+            and self.send_code is not None
+            and bool(user.phone or user.email)
+        )
+
+    def _step_up(
+        self, user: User, attempt: dict[str, Any], verdict: LoginVerdict, now: int
+    ) -> None:
+        assert self.send_code is not None
+        with self.db.write() as conn:
+            challenge_id, code, expires = stepup.keep(
+                conn, self._key, attempt, verdict.decision, list(verdict.reasons), now
+            )
             conn.execute(
                 insert(t.login_events),
-                {**attempt, "user_id": user.id, "outcome": OK, "decision": decision},
+                {**attempt, "outcome": CHALLENGED, "decision": verdict.decision},
             )
-            conn.execute(
-                insert(t.tokens),
-                {
-                    "id": token_id,
-                    "user_id": user.id,
-                    "created_at": now,
-                    "expires_at": expires,
-                    "ip": ip,
-                },
-            )
-        return self._sign(f"{token_id}:{expires}"), user
+            self.send_code(conn, user, code, stepup.SECONDS // 60)
+        raise StepUpRequired(
+            "to finish logging in, enter the one-time code we sent to your phone or email",
+            challenge_id=challenge_id, expires_at=isoformat(expires),
+            reasons=list(verdict.reasons),
+        )  # fmt: skip
+
+    def verify_login(self, challenge_id: str, code: str) -> tuple[str, User]:
+        """Finish a stepped-up login with its one-time code: a session, or why not."""
+        now = to_micros(self.clock.now())
+        with self.db.write() as conn:  # the try is spent even if the code is then wrong
+            row = stepup.spend_try(conn, challenge_id, now)
+        attempt = {"user_id": row.user_id, "at": now, "ip": row.ip, "device_id": row.device_id,
+                   "user_agent": row.user_agent}  # fmt: skip
+        user = self.user(row.user_id)
+        attempt["username"] = user.username
+        given = stepup.digest(self._key, challenge_id, code.strip())
+        if not hmac.compare_digest(given, row.code_hash):
+            with self.db.write() as conn:
+                conn.execute(insert(t.login_events), {**attempt, "outcome": BAD_CODE,
+                                                      "decision": row.decision})  # fmt: skip
+                if row.attempts >= stepup.MAX_ATTEMPTS:
+                    stepup.close(conn, challenge_id, stepup.FAILED, now)
+            raise stepup.wrong_code(row.attempts)
+        with self.db.write() as conn:
+            if not stepup.close(conn, challenge_id, stepup.PASSED, now):
+                raise InvalidState("this code was already used; log in again", field="code")
+            token = self._issue(conn, attempt, row.decision, now)
+        return token, user
+
+    def _issue(
+        self, conn: Connection, attempt: dict[str, Any], decision: str | None, now: int
+    ) -> str:
+        """A session token for a login that passed, kept beside its history row."""
+        expires = now + self.token_ttl_seconds * 1_000_000
+        token_id = secrets.token_urlsafe(24)
+        conn.execute(insert(t.login_events), {**attempt, "outcome": OK, "decision": decision})
+        conn.execute(insert(t.tokens), {
+            "id": token_id, "user_id": attempt["user_id"], "created_at": now,
+            "expires_at": expires, "ip": attempt["ip"],
+        })  # fmt: skip
+        return self._sign(f"{token_id}:{expires}")
 
     def check_password(self, user_id: str, password: str) -> bool:
         """Whether `password` is the user's (asked again before sensitive changes)."""

@@ -1,27 +1,34 @@
 """Logins through the risk engine: the identity login hook, and the new-device alert.
 
 Identity does not know about risk; it calls each hook on `Identity.on_login` after the
-password check. A `block` refuses the login. A `challenge` or `review` lets it through in
-this version (there is no second factor at login yet) but tells the user at once, on every
-channel, so a stranger's login from a new device does not go unnoticed.
+password check. A `block` refuses the login. A `challenge` or `review` holds it for a
+one-time code (`identity.stepup`), texted or mailed by `send_login_code`, which also says
+that someone is logging in: a stranger with the password alone gets no session and the
+owner hears of it. An account with no phone or email cannot be stepped up; its login goes
+through and the owner is told at once, in the app, so it does not go unnoticed.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from anxin.core.clock import Clock, to_micros
 from anxin.core.db import Database
-from anxin.identity.service import LoginAttempt, LoginHook, LoginVerdict
+from anxin.identity.service import Identity, LoginAttempt, LoginHook, LoginVerdict, User
+from anxin.identity.stepup import CodeSender
 from anxin.notify import Message, enqueue
+from anxin.notify.preferences import CODE
 from anxin.risk.service import RiskService
 
 
-def login_check(risk: RiskService, db: Database, clock: Clock) -> LoginHook:
+def login_check(risk: RiskService, identity: Identity, db: Database, clock: Clock) -> LoginHook:
     def check(attempt: LoginAttempt) -> LoginVerdict:
         verdict = risk.login(
             attempt.user.id, attempt.at, ip=attempt.ip, device_id=attempt.device_id,
             password_changed_at=attempt.password_changed_at,
         )  # fmt: skip
-        if verdict.decision in ("challenge", "review"):
+        decision = verdict.decision
+        if decision in ("challenge", "review") and not identity.steps_up(attempt.user, decision):
             why = "; ".join(reason["en"] for reason in verdict.reasons)
             why_zh = "；".join(reason["zh"] for reason in verdict.reasons)
             device = attempt.device_id or "an unknown device"
@@ -40,3 +47,22 @@ def login_check(risk: RiskService, db: Database, clock: Clock) -> LoginHook:
         return LoginVerdict(verdict.decision, verdict.reasons)
 
     return check
+
+
+def send_login_code(clock: Clock) -> CodeSender:
+    """The step-up code, as a one-time code message (phone or email only, never the in-app
+    inbox a stolen session could read), saying what it is for."""
+
+    def send(conn: Connection, user: User, code: str, minutes: int) -> None:
+        enqueue(conn, [Message(
+            user.id, CODE,
+            title_zh=f"安心验证码 {code}",
+            body_zh=f"有人正在用您的密码登录安心，验证码{code}，{minutes}分钟内有效。"
+            "如果不是您本人，请勿告诉任何人，并立即修改密码。",
+            title_en=f"Anxin code {code}",
+            body_en=f"Someone is logging in to Anxin with your password. The code is {code}, "
+            f"valid for {minutes} minutes. If this is not you, never share it and change "
+            "your password now.",
+        )], to_micros(clock.now()))  # fmt: skip
+
+    return send

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from anxin.core.errors import AnxinError, InvalidInput
+from anxin.core.errors import AnxinError, InvalidInput, StepUpRequired
 from anxin.web import session
 from anxin.web.page import AnyPage, Page, PostedForm
 from anxin.web.pageroute import PageRoute
@@ -50,11 +50,39 @@ def login(page: AnyPage, form: PostedForm) -> Response:
     target = session.safe_next(form.get("next"))
     try:
         token = _log_in(page, form.get("username"), form.get("password"))
+    except StepUpRequired as step_up:
+        return _code_page(page, str(step_up.extra["challenge_id"]), target,
+                          reasons=step_up.extra.get("reasons", []))  # fmt: skip
     except AnxinError as error:
         return page.render(
             "login.html", status=error.status, next=target,
             values={"username": form.get("username")}, error=error,
         )  # fmt: skip
+    return _signed_in(page, token, target)
+
+
+def _code_page(
+    page: Page, challenge_id: str, target: str, *, reasons: list[dict[str, str]],
+    error: AnxinError | None = None,
+) -> Response:  # fmt: skip
+    """The second step of a login the risk check doubted: the code sent by SMS or email."""
+    return page.render(
+        "login_code.html", status=error.status if error else 200, challenge_id=challenge_id,
+        next=target, reasons=reasons, error=error,
+    )  # fmt: skip
+
+
+@router.post("/login/code")
+def login_code(page: AnyPage, form: PostedForm) -> Response:
+    """A wrong code asks again (tries left); a spent, late or unknown one starts over."""
+    target, challenge_id = session.safe_next(form.get("next")), form.get("challenge_id")
+    try:
+        token, _user = page.services.identity.verify_login(challenge_id, form.get("code"))
+    except InvalidInput as wrong:
+        return _code_page(page, challenge_id, target, reasons=[], error=wrong)
+    except AnxinError as error:
+        return page.render("login.html", status=error.status, next=target, values={},
+                           error=error)  # fmt: skip
     return _signed_in(page, token, target)
 
 
