@@ -193,6 +193,9 @@ def test_a_challenged_card_top_up_waits_for_the_code(
     _bank_answers(client, clock)
     assert client.get(f"/v1/wallet/topups/{order['id']}", headers=me).json()["status"] == "waiting"
     assert _balances(people, me) == ("2000.00", "2000.00")  # nothing to spend yet
+    titles = [n["title"] for n in client.get("/v1/notifications", headers=me).json()
+              ["notifications"]]  # fmt: skip
+    assert "充值¥300.00等待验证码" in titles, "money coming in is a top-up, not a payment"
 
     done = client.post(f"/v1/holds/{hold['id']}/verify", json={"code": texted_code(client)},
                        headers=me)  # fmt: skip

@@ -7,10 +7,11 @@ is never a hold without held money or held money without a hold. Every way out g
 the ledger too, with the hold's new status written in the same transaction: approve posts
 the transfer, reject and cancel void it, expiry releases it (`expire_holds`).
 
-Most holds are payments to a person (`PERSON`). A bill payment or phone top-up can be held
-too (`BILL`): approving it hands the payment back to the bills flow, which asks the biller
-before any money is taken, and releasing it records the bill payment as not made. Those
-steps live with the bills (`anxin.payments.bills.held`), which builds on this module.
+Most holds are payments to a person (`PERSON`), which this module finishes itself. A bill
+payment or phone top-up (`BILL`), a merchant QR payment (`MERCHANT`) and a card top-up or
+withdrawal (`BANK`) can be held too: each capability finishes its own (`PURPOSES` names the
+module; its `HOLDS` approves, releases, names and shows it), because approving means
+something different to each: ask the biller, record the trade, send the order to the bank.
 
 A challenge's one-time code is stored only as an HMAC keyed with the server secret (a
 6-digit code's plain hash could be brute-forced from a database dump) and reaches the payer
@@ -173,6 +174,8 @@ class Parties:
     payee_id: str | None
     payee_name: str
     payee_name_en: str | None = None
+    kind: str = "transfer"
+    """What is held, for the wording: transfer, bill, merchant, topup or withdrawal."""
 
 
 def hold_effects(
@@ -210,30 +213,60 @@ def hold_effects(
     return record
 
 
+_WHAT: Final = {
+    "transfer": (
+        "向{to}转账{amount}", "转账{amount}", "payment of {amount} to {to}",
+        "Payment of {amount}", "这笔钱已冻结，尚未转出", "The money is reserved, not sent",
+    ),
+    "bill": (
+        "向{to}缴费{amount}", "缴费{amount}", "payment of {amount} to {to}",
+        "Payment of {amount}", "这笔钱已冻结，尚未付出", "The money is reserved, not paid",
+    ),
+    "merchant": (
+        "向{to}付款{amount}", "付款{amount}", "payment of {amount} to {to}",
+        "Payment of {amount}", "这笔钱已冻结，尚未付出", "The money is reserved, not paid",
+    ),
+    "topup": (
+        "从{to}充值{amount}", "充值{amount}", "top-up of {amount} from {to}",
+        "Top-up of {amount}", "这笔钱尚未到账", "The money has not been added yet",
+    ),
+    "withdrawal": (
+        "提现{amount}到{to}", "提现{amount}", "withdrawal of {amount} to {to}",
+        "Withdrawal of {amount}", "这笔钱已冻结，尚未转出", "The money is reserved, not sent",
+    ),
+}  # fmt: skip
+"""Per kind of held payment: what it is in a sentence and in a title, and where the money
+is meanwhile, in Chinese and English."""
+
+
 def _held_messages(
     hold_id: str, reason: HoldReason, parties: Parties, money: Money, code: str | None,
     services: Services,
 ) -> list[Message]:  # fmt: skip
-    shown = money.shown()
+    amount = money.shown()
     data = {"hold_id": hold_id}
     minutes = max(hold_seconds(services, reason.kind) // 60, 1)
     to, to_en = parties.payee_name, parties.payee_name_en or parties.payee_name
+    what_zh, title_zh, what_en, title_en, kept_zh, kept_en = (
+        text.format(to=name, amount=amount)
+        for text, name in zip(_WHAT[parties.kind], (to, to, to_en, to_en, "", ""), strict=True)
+    )
     if code is not None:
         return [Message(
             parties.payer_id, "code",
             title_zh=f"安心验证码 {code}",
-            body_zh=f"用于确认向{to}转账{shown}，{minutes}分钟内有效。请勿告诉任何人，"
+            body_zh=f"用于确认{what_zh}，{minutes}分钟内有效。请勿告诉任何人，"
             "安心工作人员不会向您索要。",
             title_en=f"Anxin code {code}",
-            body_en=f"Confirms your payment of {shown} to {to_en}. It expires in {minutes} "
+            body_en=f"Confirms your {what_en}. It expires in {minutes} "
             "minutes. Never share it; Anxin staff will never ask for it.",
             data=data,
         ), Message(
             parties.payer_id, "payment",
-            title_zh=f"转账{shown}等待验证码",
-            body_zh=f"您向{to}转账{shown}，需要输入我们短信发送的验证码。安心工作人员不会向您索要。",
-            title_en=f"Payment of {shown} waits for your code",
-            body_en=f"Your payment of {shown} to {to_en} waits for the one-time code we sent by "
+            title_zh=f"{title_zh}等待验证码",
+            body_zh=f"您{what_zh}，需要输入我们短信发送的验证码。安心工作人员不会向您索要。",
+            title_en=f"{title_en} waits for your code",
+            body_en=f"Your {what_en} waits for the one-time code we sent by "
             "SMS. Anxin staff will never ask for it.",
             data=data,
         )]  # fmt: skip
@@ -242,31 +275,29 @@ def _held_messages(
     if reason.kind == REVIEW:
         return [Message(
             parties.payer_id, "payment",
-            title_zh=f"转账{shown}正在安全审核",
-            body_zh=f"您向{to}转账{shown}正在接受安全审核（{why_zh}）。这笔钱已冻结，尚未转出；"
-            "审核有结果后会通知您。",
-            title_en=f"Payment of {shown} under security review",
-            body_en=f"Your payment of {shown} to {to_en} is held for a security check ({why}). The "
-            "money is reserved, not sent; you will hear from us when it is decided.",
+            title_zh=f"{title_zh}正在安全审核",
+            body_zh=f"您{what_zh}正在接受安全审核（{why_zh}）。{kept_zh}；审核有结果后会通知您。",
+            title_en=f"{title_en} under security review",
+            body_en=f"Your {what_en} is held for a security check ({why}). {kept_en}; you "
+            "will hear from us when it is decided.",
             data=data,
         )]  # fmt: skip
     messages = [Message(
         parties.payer_id, "payment",
-        title_zh=f"转账{shown}等待确认",
-        body_zh=f"您向{to}转账{shown}正在等待确认（{why_zh}）。这笔钱已冻结，尚未转出。",
-        title_en=f"Payment of {shown} waits for approval",
-        body_en=f"Your payment of {shown} to {to_en} waits for approval ({why}). The money is "
-        "reserved, not sent.",
+        title_zh=f"{title_zh}等待确认",
+        body_zh=f"您{what_zh}正在等待确认（{why_zh}）。{kept_zh}。",
+        title_en=f"{title_en} waits for approval",
+        body_en=f"Your {what_en} waits for approval ({why}). {kept_en}.",
         data=data,
     )]  # fmt: skip
-    if reason.approver_user_id is not None:
+    if reason.approver_user_id is not None:  # a guardian: transfers only
         payer = parties.payer_name
         messages.append(Message(
             reason.approver_user_id, "security",
             title_zh=f"{payer}的转账需要您确认",
-            body_zh=f"{payer}想向{to}转账{shown}（{why_zh}）。请在{minutes}分钟内到安心中同意或拒绝。",
+            body_zh=f"{payer}想{what_zh}（{why_zh}）。请在{minutes}分钟内到安心中同意或拒绝。",
             title_en=f"{payer}'s payment needs your approval",
-            body_en=f"{payer} wants to pay {shown} to {to_en} ({why}). Approve or reject it in "
+            body_en=f"{payer} wants to pay {amount} to {to_en} ({why}). Approve or reject it in "
             f"Anxin within {minutes} minutes.",
             data=data,
         ))  # fmt: skip

@@ -147,7 +147,12 @@ def order_request(
         return Request(Create(tuple(specs)), key, scope, fingerprint_, effects=record)
     last4, payer = plan.card["last4"], services.identity.user(plan.user_id)
     parties = Parties(
-        payer.id, payer.display_name, None, card_shown(last4, "zh"), card_shown(last4, "en")
+        payer.id,
+        payer.display_name,
+        None,
+        card_shown(last4, "zh"),
+        card_shown(last4, "en"),
+        plan.kind,
     )
     effects = hold_effects(services, held, parties, plan.money, plan.kind, record, BANK)
     return Request(Create(tuple(specs)), key, scope, fingerprint_, effects=effects)

@@ -340,7 +340,7 @@ def _hold_for_risk(
         payment = _finish(services, payment, FAILED, missing)
         return PaymentOutcome(payment, payment_error(payment))
     info = BILLERS[payment.biller]
-    parties = Parties(payer.id, payer.display_name, None, info.name_zh, info.name_en)
+    parties = Parties(payer.id, payer.display_name, None, info.name_zh, info.name_en, "bill")
 
     def waiting(conn: Connection, transfers: list[TransferRow]) -> None:
         _update(conn, payment.id, services, hold_id=transfers[0].id)

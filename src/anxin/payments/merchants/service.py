@@ -170,7 +170,9 @@ async def pay_by_qr(
     then: Callable[[Connection, list[TransferRow]], None] = paid
     if held is not None:  # pending, beside its hold; the trade waits for the approval
         spec = replace(spec, pending=True, timeout_seconds=holds.hold_seconds(services, held.kind))
-        parties = holds.Parties(payer.id, payer.display_name, shop["owner_id"], shop["name"])
+        parties = holds.Parties(
+            payer.id, payer.display_name, shop["owner_id"], shop["name"], kind="merchant"
+        )
         then = holds.hold_effects(services, held, parties, money, MERCHANT, purpose=holds.MERCHANT)
 
     def record(conn: Connection, transfers: list[TransferRow]) -> None:
