@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -292,7 +293,9 @@ def test_a_backlog_is_delivered_in_one_maintenance_turn(
     for n in range(ROUND * 2 + 5):
         notify(app_client, me, "payment", f"收到转账{n}")
     services = app_client.app.state.services  # type: ignore[attr-defined]
-    asyncio.run(deliver_backlog(services))
+    # On a thread of its own: an earlier test's event loop may still run on this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, deliver_backlog(services)).result()
     with services.db.read() as conn:
         left = conn.exec_driver_sql(
             "SELECT count(*) FROM notifications WHERE dispatched_at IS NULL"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from guardkit import REASON, challenge_everything, services_of, well_formed
 from paykit import balance_of, form_on, link_verified_card, submit
@@ -13,6 +14,10 @@ from webkit import csrf_of, fund, sign_up, text_of
 from anxin.core.clock import ManualClock
 from anxin.payments.banks.orders import settle_due
 from smskit import texted_code
+
+# The pages read what the API tests already check on both databases; once is enough here.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 _CODE_FORM = re.compile(r'action="(/wallet/held/[^"]+/code)"')
 _CANCEL_FORM = re.compile(r'action="(/wallet/held/[^"]+/cancel)"')

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from webkit import PASSWORD, browser, csrf_of, post_form, sign_up, text_of
 
 from anxin.identity.service import LoginAttempt, LoginVerdict
 from smskit import texted_code
+
+# The pages read what the API tests already check on both databases; once is enough here.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 REASON = {"code": "TEST_REASON", "zh": "陌生设备", "en": "An unfamiliar device"}
 

@@ -15,6 +15,10 @@ from anxin.payments.risk_hook import PaymentEvent, RiskVerdict
 from anxin.risk.freezes import guard_frozen
 from smskit import texted_code
 
+# The pages read what the API tests already check on both databases; once is enough here.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
 _CODE_FORM = re.compile(r'action="(/pay/qr/held/[^"]+/code)"')
 _CANCEL_FORM = re.compile(r'action="(/pay/qr/held/[^"]+/cancel)"')
 

@@ -25,18 +25,14 @@ from anxin.payments.bills import service, store
 from anxin.payments.bills.registry import BILLERS, normalise_account_number
 from anxin.payments.bills.rules import check_topup_amount, local_today, period_of
 from anxin.payments.holds import (
-    APPROVED,
-    CHALLENGE,
-    EXPIRED_HOLD,
-    SYSTEM,
     WAITING,
     Hold,
     cancel_hold,
     hold_for_transfer,
-    verify_code,
 )
 from anxin.payments.schedules.service import ACTIVE, AUTOPAY, list_schedules
 from anxin.web.forms import Form
+from anxin.web.held import answer_code, ending
 from anxin.web.lines import biller_name
 from anxin.web.page import Page, PostedForm, UserPage
 from anxin.web.pageroute import PageRoute
@@ -183,24 +179,9 @@ def _payment_page(page: Page, payment_id: str, code_error: AnxinError | None = N
         bill=bill, failure=service.payment_error(found),
         biller=biller_name(found.biller, page.lang), paid=found.status == service.PAID,
         waiting=found.status in (*service.IN_FLIGHT, service.WAITING),
-        hold=held if waiting_for_user else None, ended=_hold_ending(held, user.id),
+        hold=held if waiting_for_user else None, ended=_ended(held, user.id),
         code_error=code_error,
     )  # fmt: skip
-
-
-def _hold_ending(held: Hold | None, user_id: str) -> str | None:
-    """Why a held payment was released, in words the payer knows: they cancelled it, time ran
-    out, or the code was wrong three times. An analyst's refusal and a biller's failure after
-    approval are told by the payment's own error (None here)."""
-    if held is None or held.status in (WAITING, APPROVED):
-        return None
-    if held.status == EXPIRED_HOLD:
-        return "expired"
-    if held.resolved_by == user_id:
-        return "cancelled"
-    if held.kind == CHALLENGE and held.resolved_by == SYSTEM:
-        return "wrong_code"
-    return None
 
 
 @router.post("/held/{hold_id}/code")
@@ -208,13 +189,16 @@ def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
     """Answer a held payment's step-up challenge with the code sent by SMS; the biller is
     asked only then."""
     payment_id = form.get("payment_id")
-    try:
-        verify_code(page.services, page.signed_in_user.id, hold_id, form.get("code"))
-    except AnxinError as error:
-        if error.field != "code":
-            raise
-        return _payment_page(page, payment_id, error)
-    return page.redirect(f"/bills/payments/{payment_id}")
+    return answer_code(
+        page, hold_id, form.get("code"), then=f"/bills/payments/{payment_id}",
+        again=lambda error: _payment_page(page, payment_id, error),
+    )  # fmt: skip
+
+
+def _ended(held: Hold | None, user_id: str) -> str | None:
+    """A refusal is told by the payment's own error, which says more than "refused"."""
+    said = ending(held, user_id)
+    return None if said == "refused" else said
 
 
 @router.post("/held/{hold_id}/cancel")

@@ -21,18 +21,14 @@ from anxin.core.ids import new_id
 from anxin.core.money import Money
 from anxin.ledger.posting import POSTED
 from anxin.payments.holds import (
-    CHALLENGE,
-    EXPIRED_HOLD,
-    SYSTEM,
     WAITING,
-    Hold,
     cancel_hold,
     hold_for_transfer,
-    verify_code,
 )
 from anxin.payments.merchants import service
 from anxin.payments.merchants.qr import QrPayload, decode_qr, qr_key
 from anxin.web.forms import Form
+from anxin.web.held import answer_code, ending
 from anxin.web.page import Page, PostedForm, UserPage
 from anxin.web.pageroute import PageRoute
 
@@ -138,20 +134,9 @@ def _done_page(page: Page, transfer_id: str, code_error: AnxinError | None = Non
     return page.render(
         "qrpay_done.html", status=code_error.status if code_error else 200, transfer=row,
         shop=shop, order_id=meta.get("order_id"), paid=paid, hold=held if waiting else None,
-        ended=None if paid or waiting else _ending(held, user.id), code_error=code_error,
+        ended=None if paid or waiting else (ending(held, user.id) or "refused"),
+        code_error=code_error,
     )  # fmt: skip
-
-
-def _ending(held: Hold | None, user_id: str) -> str:
-    """Why a held payment was not made, in words the payer knows: they cancelled it, time ran
-    out, the code was wrong three times, or it was refused (an analyst, say)."""
-    if held is not None and held.status == EXPIRED_HOLD:
-        return "expired"
-    if held is not None and held.resolved_by == user_id:
-        return "cancelled"
-    if held is not None and held.kind == CHALLENGE and held.resolved_by == SYSTEM:
-        return "wrong_code"
-    return "rejected"
 
 
 @router.post("/held/{hold_id}/code")
@@ -159,13 +144,10 @@ def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
     """Answer a held payment's step-up challenge with the code sent by SMS; the merchant is
     paid only then."""
     transfer_id = form.get("transfer_id")
-    try:
-        verify_code(page.services, page.signed_in_user.id, hold_id, form.get("code"))
-    except AnxinError as error:
-        if error.field != "code":
-            raise
-        return _done_page(page, transfer_id, error)
-    return page.redirect(f"/pay/qr/done/{transfer_id}")
+    return answer_code(
+        page, hold_id, form.get("code"), then=f"/pay/qr/done/{transfer_id}",
+        again=lambda error: _done_page(page, transfer_id, error),
+    )  # fmt: skip
 
 
 @router.post("/held/{hold_id}/cancel")

@@ -22,10 +22,11 @@ from anxin.core.money import Money
 from anxin.identity.service import User
 from anxin.ledger.posting import PENDING, POSTED
 from anxin.payments.contacts import list_contacts
-from anxin.payments.holds import cancel_hold, hold_for_transfer, verify_code
+from anxin.payments.holds import cancel_hold, hold_for_transfer
 from anxin.payments.p2p import Origin, PayeeRef, pay_person, resolve_contact, resolve_recipient
 from anxin.web import session
 from anxin.web.forms import Form
+from anxin.web.held import answer_code
 from anxin.web.lines import Names
 from anxin.web.page import Page, PostedForm, UserPage
 from anxin.web.pageroute import PageRoute
@@ -161,13 +162,10 @@ def _done_page(page: Page, transfer_id: str, code_error: AnxinError | None = Non
 def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
     """Answer a step-up challenge with the one-time code sent by SMS."""
     transfer_id = form.get("transfer_id")
-    try:
-        verify_code(page.services, page.signed_in_user.id, hold_id, form.get("code"))
-    except AnxinError as error:
-        if error.field != "code":
-            raise
-        return _done_page(page, transfer_id, error)
-    return page.redirect(f"/transfer/done/{transfer_id}")
+    return answer_code(
+        page, hold_id, form.get("code"), then=f"/transfer/done/{transfer_id}",
+        again=lambda error: _done_page(page, transfer_id, error),
+    )  # fmt: skip
 
 
 @router.post("/held/{hold_id}/cancel")

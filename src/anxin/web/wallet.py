@@ -22,16 +22,12 @@ from anxin.core.money import Money
 from anxin.payments.banks import cards, orders
 from anxin.payments.banks.fees import rule_for
 from anxin.payments.holds import (
-    CHALLENGE,
-    EXPIRED_HOLD,
-    SYSTEM,
     WAITING,
-    Hold,
     cancel_hold,
     hold_for_transfer,
-    verify_code,
 )
 from anxin.payments.wallets import find_wallet
+from anxin.web.held import answer_code, ending
 from anxin.web.page import Page, PostedForm, UserPage
 from anxin.web.pageroute import PageRoute
 
@@ -198,21 +194,9 @@ def _order_page(
         order=order, shown_status=order["status"], balance=_balance(page),
         pending=order["status"] == orders.PENDING,
         hold=held if held is not None and held.status == WAITING else None,
-        ended=_hold_ending(held, user.id) if order["status"] == orders.CANCELLED else None,
+        ended=(ending(held, user.id) or "refused") if order["status"] == orders.CANCELLED else None,
         code_error=code_error,
     )  # fmt: skip
-
-
-def _hold_ending(held: Hold | None, user_id: str) -> str:
-    """Why a held order was not made, in words the payer knows (an analyst's refusal has no
-    more to say than that it was not made)."""
-    if held is not None and held.status == EXPIRED_HOLD:
-        return "expired"
-    if held is not None and held.resolved_by == user_id:
-        return "cancelled"
-    if held is not None and held.kind == CHALLENGE and held.resolved_by == SYSTEM:
-        return "wrong_code"
-    return "refused"
 
 
 @router.post("/held/{hold_id}/code")
@@ -220,13 +204,10 @@ def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
     """Answer a held order's step-up challenge with the code sent by SMS; the bank is asked
     only then."""
     kind, order_id = form.get("kind"), form.get("order_id")
-    try:
-        verify_code(page.services, page.signed_in_user.id, hold_id, form.get("code"))
-    except AnxinError as error:
-        if error.field != "code":
-            raise
-        return _order_page(page, kind, order_id, error)
-    return page.redirect(f"/wallet/{kind}/{order_id}")
+    return answer_code(
+        page, hold_id, form.get("code"), then=f"/wallet/{kind}/{order_id}",
+        again=lambda error: _order_page(page, kind, order_id, error),
+    )  # fmt: skip
 
 
 @router.post("/held/{hold_id}/cancel")
