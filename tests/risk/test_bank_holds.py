@@ -151,6 +151,9 @@ def test_a_released_withdrawal_gives_back_amount_and_fee(
     titles = [n["title"] for n in client.get("/v1/notifications", headers=me).json()
               ["notifications"]]  # fmt: skip
     assert any("提现" in title and "未完成" in title for title in titles)
+    bodies = [n["body"] for n in client.get("/v1/notifications", headers=me).json()
+              ["notifications"]]  # fmt: skip
+    assert any("¥1,500.50已退回" in body for body in bodies), "amount and fee, shown as money"
     _ledger_ok(people)
 
 

@@ -9,8 +9,15 @@ from typing import Literal
 from fastapi.responses import Response
 
 from anxin.core.errors import AnxinError
-from anxin.payments.holds import APPROVED, CHALLENGE, EXPIRED_HOLD, SYSTEM, WAITING, Hold
-from anxin.payments.holds import verify_code as _verify_code
+from anxin.payments.holds import (
+    APPROVED,
+    CHALLENGE,
+    EXPIRED_HOLD,
+    SYSTEM,
+    WAITING,
+    Hold,
+    verify_code,
+)
 from anxin.web.page import Page
 
 Ending = Literal["expired", "cancelled", "wrong_code", "refused"]
@@ -37,7 +44,7 @@ def answer_code(
     """Pass the step-up challenge and go to `then`; a wrong code shows the payment `again`
     with the error beside the field (anything else is the app's usual error page)."""
     try:
-        _verify_code(page.services, page.signed_in_user.id, hold_id, code)
+        verify_code(page.services, page.signed_in_user.id, hold_id, code)
     except AnxinError as error:
         if error.field != "code":
             raise

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, update
 
 from anxin.api.services import Services
 from anxin.core.errors import InvalidState
-from anxin.core.money import format_minor
+from anxin.core.money import Money
 from anxin.ledger import store
 from anxin.ledger.posting import VOIDED, Create, TransferRow, TransferSpec, Void
 from anxin.ledger.service import Request
@@ -138,7 +138,7 @@ def _released_message(
         body = f"Your top-up of {shown} from the card ending {last4} {why}; nothing was added "
         body += f"to your wallet.{said}"
     else:
-        total = f"{cur} {format_minor(order['amount'] + order['fee'], cur)}"
+        total = Money.from_minor(order["amount"] + order["fee"], cur).shown()
         title_zh, title = f"提现{shown}未完成", f"Withdrawal of {shown} not completed"
         body_zh = f"提现{shown}到尾号{last4}的银行卡{why_zh}，{total}已退回您的钱包。{said}"
         body = f"Your withdrawal of {shown} to the card ending {last4} {why}; {total} is back "

@@ -530,9 +530,9 @@ def order_message(order: dict[str, Any], status: str, reason: str | None) -> Mes
         return None
     cur = order["currency"]
     values = {
-        "shown": f"{cur} {format_minor(order['amount'], cur)}",
-        "fee": f"{cur} {format_minor(order['fee'], cur)}",
-        "total": f"{cur} {format_minor(order['amount'] + order['fee'], cur)}",
+        "shown": Money.from_minor(order["amount"], cur).shown(),
+        "fee": Money.from_minor(order["fee"], cur).shown(),
+        "total": Money.from_minor(order["amount"] + order["fee"], cur).shown(),
         "last4": order["last4"],
     }
     # The bank's own reason is quoted as it gave it, in either language.
