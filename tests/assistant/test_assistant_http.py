@@ -411,6 +411,23 @@ def test_fx_quote_that_expired_is_requoted_not_guessed(
     assert balance(client, son) == "900.00"
 
 
+def test_a_challenged_exchange_waits_for_the_code_then_is_made(
+    client: TestClient, people: dict[str, Any]
+) -> None:
+    son = people["son"]
+    force_verdict(client, "challenge")
+    assert say(client, son, "把100人民币换成美元")["kind"] == "confirm"
+    held = say(client, son, "确认")
+    assert held["kind"] == "ask" and held["slot"] == "code", held
+    assert "验证码" in held["text"] and "测试原因" in held["text"]
+    assert wallet(client, son)["balance"] == "1000.00", "set aside, not sold"
+    assert wallet(client, son)["available_balance"] == "900.00"
+    done = say(client, son, texted_code(client))
+    assert done["kind"] == "done" and "$13.73" in done["text"], done
+    accounts = client.get("/v1/accounts", headers=son).json()["accounts"]
+    assert {a["currency"]: a["balance"] for a in accounts} == {"CNY": "900.00", "USD": "13.73"}
+
+
 def test_freeze_through_the_dialogue(client: TestClient, people: dict[str, Any]) -> None:
     son = people["son"]
     confirm = say(client, son, "冻结我的账户")

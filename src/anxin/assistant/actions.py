@@ -212,11 +212,12 @@ class ServiceActions:
             if kind == "savings":
                 return self._save(action, key)
             if kind == "fx":
-                legs, replayed = asyncio.run(
+                done = asyncio.run(
                     fx.convert(self.services, self.user, action["quote_id"], {"quote_id":
                                action["quote_id"]})
                 )  # fmt: skip
-                return {"transfer_ids": [leg.id for leg in legs], "replayed": replayed}
+                facts = {"transfer_ids": [leg.id for leg in done.legs], "replayed": done.replayed}
+                return {**facts, **_hold_facts(done.hold)}
             if kind == "freeze":
                 return self._freeze(action)
             if kind == "salary_split":
@@ -367,7 +368,7 @@ def _refusals(available: Callable[[], str] | None = None) -> Iterator[None]:
 
 
 def _hold_facts(held: holds.Hold | None) -> dict[str, Any]:
-    """What the reply needs of a held payment (a transfer, a bill, a top-up): which hold, what
+    """What the reply needs of a held payment (a transfer, a bill, an exchange): which hold, what
     it waits for, and why in both languages; nothing when the payment was not held."""
     if held is None:
         return {}

@@ -8,10 +8,11 @@ the ledger too, with the hold's new status written in the same transaction: appr
 the transfer, reject and cancel void it, expiry releases it (`expire_holds`).
 
 Most holds are payments to a person (`PERSON`), which this module finishes itself. A bill
-payment or phone top-up (`BILL`), a merchant QR payment (`MERCHANT`) and a card top-up or
-withdrawal (`BANK`) can be held too: each capability finishes its own (`PURPOSES` names the
-module; its `HOLDS` approves, releases, names and shows it), because approving means
-something different to each: ask the biller, record the trade, send the order to the bank.
+payment or phone top-up (`BILL`), a merchant QR payment (`MERCHANT`), a card top-up or
+withdrawal (`BANK`) and a currency exchange (`FX`) can be held too: each capability finishes
+its own (`PURPOSES` names the module; its `HOLDS` approves, releases, names and shows it),
+because approving means something different to each: ask the biller, record the trade, send
+the order to the bank, pay out the bought currency.
 
 A challenge's one-time code is stored only as an HMAC keyed with the server secret (a
 6-digit code's plain hash could be brute-forced from a database dump) and reaches the payer
@@ -67,11 +68,12 @@ CHALLENGE, REVIEW, GUARDIAN = "challenge", "review", "guardian"
 MAX_CODE_ATTEMPTS: Final = 3
 CODE_DIGITS: Final = 6
 SYSTEM: Final = "system"
-PERSON, BILL, MERCHANT, BANK = "person", "bill", "merchant", "bank"
+PERSON, BILL, MERCHANT, BANK, FX = "person", "bill", "merchant", "bank", "fx"
 PURPOSES: Final = {
     BILL: "anxin.payments.bills.held",
     MERCHANT: "anxin.payments.merchants.held",
     BANK: "anxin.payments.banks.held",
+    FX: "anxin.payments.fx.held",
 }
 """What else can be held, and the module whose `HOLDS` (a `HeldPurpose`) finishes it."""
 NO_CODE_CHANNEL: Final = {
@@ -175,7 +177,8 @@ class Parties:
     payee_name: str
     payee_name_en: str | None = None
     kind: str = "transfer"
-    """What is held, for the wording: transfer, bill, merchant, topup or withdrawal."""
+    """What is held, for the wording: transfer, bill, merchant, topup, withdrawal or fx (whose
+    "payee" is the currency bought)."""
 
 
 def hold_effects(
@@ -233,6 +236,10 @@ _WHAT: Final = {
     "withdrawal": (
         "提现{amount}到{to}", "提现{amount}", "withdrawal of {amount} to {to}",
         "Withdrawal of {amount}", "这笔钱已冻结，尚未转出", "The money is reserved, not sent",
+    ),
+    "fx": (
+        "用{amount}换{to}", "换汇{amount}", "exchange of {amount} into {to}",
+        "Exchange of {amount}", "这笔钱已冻结，尚未兑换", "The money is reserved, not exchanged",
     ),
 }  # fmt: skip
 """Per kind of held payment: what it is in a sentence and in a title, and where the money

@@ -3,7 +3,9 @@
 The same `payments.fx.service` functions as `/v1/fx`. The quote page shows the rate, the mid
 rate, the spread as a fee in the currency bought, what you get, and when the quote expires
 (the server decides; `static/pay.js` only counts down). Converting uses the quote id as the
-ledger key, so a quote converts once however often the button is pressed.
+ledger key, so a quote converts once however often the button is pressed. An exchange the risk
+check holds is shown on its done page as waiting, with the reasons, the code form and a cancel
+button, as a held shop payment is (`web.qrpay`); nothing is bought until it is cleared.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from anxin.core.clock import to_micros
 from anxin.core.errors import AnxinError, NotFound
 from anxin.core.money import Money, check_currency
 from anxin.ledger import queries
+from anxin.ledger.posting import POSTED
 from anxin.payments.fx import service
 from anxin.payments.fx.rates import SandboxRates
+from anxin.payments.holds import WAITING, cancel_hold, hold_for_transfer
 from anxin.payments.wallets import WALLET
 from anxin.web.forms import Form
+from anxin.web.held import answer_code, ending
 from anxin.web.page import Page, PostedForm, UserPage
 from anxin.web.pageroute import PageRoute
 
@@ -108,24 +113,55 @@ async def convert(page: UserPage, form: PostedForm, quote_id: str) -> Response:
     """Convert at the quoted rate; an expired quote is explained on the quote page."""
     del form  # checked for its CSRF token; the quote id is the idempotency key
     try:
-        legs, _replayed = await service.convert(
+        done = await service.convert(
             page.services, page.signed_in_user, quote_id, {"quote_id": quote_id}
         )
     except AnxinError as error:
         return _quote_page(page, quote_id, error)
-    return page.redirect(f"/fx/done/{legs[0].id}")
+    return page.redirect(f"/fx/done/{done.legs[0].id}")
 
 
 @router.get("/done/{transfer_id}")
 def done(page: UserPage, transfer_id: str) -> Response:
-    services = page.services
+    return _done_page(page, transfer_id)
+
+
+def _done_page(page: Page, transfer_id: str, code_error: AnxinError | None = None) -> Response:
+    """The exchange as the ledger has it, by its sell leg: made, waiting for a code or a
+    review (and why), or not made. Only the customer's own exchanges are shown."""
+    services, user = page.services, page.signed_in_user
     try:
         leg = services.ledger.transfer(transfer_id)
-        mine = services.ledger.account(leg.debit_account_id)["owner_id"] == page.signed_in_user.id
+        mine = services.ledger.account(leg.debit_account_id)["owner_id"] == user.id
     except NotFound:
         mine = False
     quote_id = (leg.meta or {}).get("quote_id") if mine else None
     if not isinstance(quote_id, str):
         raise NotFound(f"you have no exchange {transfer_id!r}")
-    row = service.load_quote(services, page.signed_in_user, quote_id)
-    return page.render("fx_done.html", quote=row, wallets=_wallets(page), at=leg.created_at)
+    row = service.load_quote(services, user, quote_id)
+    made = leg.status == POSTED
+    held = None if made else hold_for_transfer(services.db, leg.id)
+    waiting = held is not None and held.status == WAITING
+    return page.render(
+        "fx_done.html", status=code_error.status if code_error else 200, quote=row,
+        wallets=_wallets(page), at=leg.created_at, transfer=leg, made=made,
+        hold=held if waiting else None, code_error=code_error,
+        ended=None if made or waiting else (ending(held, user.id) or "refused"),
+    )  # fmt: skip
+
+
+@router.post("/held/{hold_id}/code")
+def enter_code(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    """Answer a held exchange's step-up challenge with the code sent by SMS; the currency is
+    bought only then."""
+    transfer_id = form.get("transfer_id")
+    return answer_code(
+        page, hold_id, form.get("code"), then=f"/fx/done/{transfer_id}",
+        again=lambda error: _done_page(page, transfer_id, error),
+    )  # fmt: skip
+
+
+@router.post("/held/{hold_id}/cancel")
+def cancel(page: UserPage, form: PostedForm, hold_id: str) -> Response:
+    cancel_hold(page.services, page.signed_in_user.id, hold_id)
+    return page.redirect(f"/fx/done/{form.get('transfer_id')}")

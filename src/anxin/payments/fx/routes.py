@@ -14,6 +14,7 @@ from anxin.identity.routes import CurrentUser
 from anxin.ledger.routes import IdempotencyKey, transfer_json
 from anxin.payments.fx import service
 from anxin.payments.fx.rates import SandboxRates
+from anxin.payments.holds import hold_json
 
 router = APIRouter(prefix="/v1/fx", tags=["fx"])
 
@@ -58,17 +59,25 @@ def new_quote(body: QuoteIn, request: Request, user: CurrentUser) -> dict[str, A
     return service.quote_json(row)
 
 
-@router.post("/conversions", status_code=201)
+@router.post(
+    "/conversions",
+    status_code=201,
+    responses={202: {"description": "Held: the customer's one-time code or an analyst must "
+                                    "clear it; only the pending sell leg exists until then, "
+                                    "and the body's `hold` says which and why"}},
+)  # fmt: skip
 async def convert(
     body: ConvertIn, request: Request, user: CurrentUser, key: IdempotencyKey
 ) -> JSONResponse:
-    """Execute a quote once; an expired quote is refused with 409."""
+    """Execute a quote once; an expired quote, or a held one that was released, is a 409."""
     del key  # the quote id is the ledger's idempotency key; the header is still required
-    legs, replayed = await service.convert(
+    done = await service.convert(
         services_of(request), user, body.quote_id, body.model_dump(mode="json")
     )
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(
-        {"quote_id": body.quote_id, "transfers": [transfer_json(leg) for leg in legs]},
-        status_code=201, headers=headers,
-    )  # fmt: skip
+    headers = {"Idempotent-Replayed": "true"} if done.replayed else {}
+    payload: dict[str, Any] = {
+        "quote_id": body.quote_id, "transfers": [transfer_json(leg) for leg in done.legs],
+    }  # fmt: skip
+    if done.hold is not None:
+        payload["hold"] = hold_json(done.hold)
+    return JSONResponse(payload, status_code=202 if done.hold else 201, headers=headers)

@@ -5,10 +5,18 @@ customer's sell-currency wallet pays the house's liquidity account in that curre
 the house's liquidity account in the buy currency pays the customer's buy-currency wallet.
 Both legs post or neither does. The quote id is the ledger idempotency key, so a quote can
 be executed once however many times it is sent.
+
+A challenge or review verdict holds the conversion instead of refusing it: only the sell leg
+is written, pending, beside a hold (`anxin.payments.holds`), and the buy leg follows when the
+hold is approved (`fx.held`), at the quoted rate. The house honours the rate it quoted while
+its own check runs, as a bank does: the customer agreed to that price, and the check, not the
+customer, is what made it late.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -20,15 +28,26 @@ from anxin.core.ids import new_id
 from anxin.core.money import Money
 from anxin.identity.service import User
 from anxin.ledger.posting import Create, TransferRow, TransferSpec
-from anxin.ledger.service import Request, fingerprint
+from anxin.ledger.service import Request, Result, fingerprint
 from anxin.notify import Message, enqueue
+from anxin.payments import holds
 from anxin.payments.fx import tables as t
 from anxin.payments.fx.pricing import RATE_PLACES, price
-from anxin.payments.risk_hook import PaymentEvent, require_allowed
+from anxin.payments.risk_hook import PaymentEvent, hold_for
 from anxin.payments.wallets import ensure_wallet, find_wallet
 
 LIQUIDITY = "system:fx-liquidity"
-__all__ = ["RATE_PLACES", "convert", "quote", "quote_json"]
+__all__ = ["RATE_PLACES", "Conversion", "bought_key", "convert", "quote", "quote_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """A conversion as it stands: both legs once made; while a hold keeps it waiting (or
+    once that hold released it), the sell leg alone, beside its `hold`."""
+
+    legs: list[TransferRow]
+    hold: holds.Hold | None
+    replayed: bool
 
 
 def quote(services: Services, user: User, sell: Money, buy_currency: str) -> dict[str, Any]:
@@ -58,51 +77,95 @@ def load_quote(services: Services, user: User, quote_id: str) -> dict[str, Any]:
     return row._asdict()
 
 
-async def convert(
-    services: Services, user: User, quote_id: str, body: Any
-) -> tuple[list[TransferRow], bool]:
-    """Execute a quote; returns the two legs and whether this was a replay."""
+async def convert(services: Services, user: User, quote_id: str, body: Any) -> Conversion:
+    """Execute a quote, or hold it for the risk check's code or review.
+
+    A retry of a request the ledger already answered skips the checks, the risk engine's
+    included: asking it again would count the conversion twice."""
     row = load_quote(services, user, quote_id)
     sell = Money.from_minor(row["sell_minor"], row["sell_currency"])
-    buy = Money.from_minor(row["buy_minor"], row["buy_currency"])
     key, scope, fingerprint_ = f"fx:{quote_id}", f"user:{user.id}", fingerprint("fx", body)
+    earlier = services.ledger.replay(scope, key, fingerprint_)
+    if earlier is not None:
+        return _conversion_of(services, user, quote_id, earlier)
     if to_micros(services.clock.now()) > row["expires_at"]:
-        # Executed in time and asked again later: the original answer, not "expired".
-        earlier = services.ledger.replay(scope, key, fingerprint_)
-        if earlier is None:
-            raise InvalidState("this quote has expired; ask for a new one", field="quote_id")
-        return earlier.unwrap(), True
+        raise InvalidState("this quote has expired; ask for a new one", field="quote_id")
     source = find_wallet(services.ledger, user.id, sell.currency)
     if source is None:
         raise NotFound(f"you have no {sell.currency} wallet", field="quote_id")
-    require_allowed(services.risk_hook(PaymentEvent(
+    held = holds.reachable(hold_for(services.risk_hook(PaymentEvent(
         user_id=user.id, amount=sell, channel="fx", at=services.clock.now(),
-    )))  # fmt: skip
+    ))), user)  # fmt: skip
+    legs = conversion_legs(services, user, row, source["id"])
+    if held is None:
+        request = Request(Create(legs), key, scope, fingerprint_, effects=exchanged(row))
+    else:  # the sell leg alone, pending beside its hold; the buy leg waits for the approval
+        sell_leg = replace(legs[0], pending=True,
+                           timeout_seconds=holds.hold_seconds(services, held.kind))  # fmt: skip
+        parties = holds.Parties(user.id, user.display_name, None, legs[1].currency, kind="fx")
+        effects = holds.hold_effects(services, held, parties, sell, "fx", purpose=holds.FX)
+        request = Request(Create((sell_leg,)), key, scope, fingerprint_, effects=effects)
+    return _conversion_of(services, user, quote_id, await services.writer.execute_async(request))
+
+
+def conversion_legs(
+    services: Services, user: User, row: dict[str, Any], source_id: str
+) -> tuple[TransferSpec, TransferSpec]:
+    """The quote's two legs: the sell wallet pays the house, the house pays the buy wallet
+    (opened on first use)."""
+    sell = Money.from_minor(row["sell_minor"], row["sell_currency"])
+    buy = Money.from_minor(row["buy_minor"], row["buy_currency"])
     target, _ = ensure_wallet(services.ledger, user.id, buy.currency)
-    meta = {"type": "fx", "quote_id": quote_id, "rate": row["rate"], "mid_rate": row["mid_rate"],
+    meta = {"type": "fx", "quote_id": row["id"], "rate": row["rate"], "mid_rate": row["mid_rate"],
             "fee": str(Money.from_minor(row["fee_minor"], buy.currency))}  # fmt: skip
     house_sell = services.ledger.system_account(LIQUIDITY, sell.currency)["id"]
     house_buy = services.ledger.system_account(LIQUIDITY, buy.currency)["id"]
-    legs = (
-        TransferSpec(source["id"], house_sell, sell.to_minor(), sell.currency, meta=meta),
+    return (
+        TransferSpec(source_id, house_sell, sell.to_minor(), sell.currency, meta=meta),
         TransferSpec(house_buy, target["id"], buy.to_minor(), buy.currency, meta=meta),
     )
+
+
+def exchanged(row: dict[str, Any]) -> Callable[[Connection, list[TransferRow]], None]:
+    """The ledger effect that tells the customer their money was exchanged, at once or when
+    the hold was approved."""
+    sell = Money.from_minor(row["sell_minor"], row["sell_currency"])
+    buy = Money.from_minor(row["buy_minor"], row["buy_currency"])
 
     def tell(conn: Connection, transfers: list[TransferRow]) -> None:
         shown_sell, shown_buy = sell.shown(), buy.shown()
         enqueue(conn, [Message(
-            user.id, "payment",
+            row["user_id"], "payment",
             title_zh=f"换汇成功：{shown_sell} → {shown_buy}",
             body_zh=f"您已按汇率{row['rate']}用{shown_sell}换得{shown_buy}。",
             title_en=f"Exchanged {shown_sell} → {shown_buy}",
             body_en=f"You exchanged {shown_sell} for {shown_buy} at {row['rate']}.",
-            data={"quote_id": quote_id, "transfer_ids": [leg.id for leg in transfers]},
-        )], to_micros(services.clock.now()))  # fmt: skip
+            data={"quote_id": row["id"], "transfer_ids": [leg.id for leg in transfers]},
+        )], transfers[0].resolved_at or transfers[0].created_at)  # fmt: skip
 
-    result = await services.writer.execute_async(
-        Request(Create(legs), key, scope, fingerprint_, effects=tell)
-    )
-    return result.unwrap(), result.replayed
+    return tell
+
+
+def bought_key(quote_id: str) -> str:
+    """The idempotency key of a held conversion's buy leg, written when the hold is approved:
+    a retry of the conversion finds both legs by it."""
+    return f"fx:{quote_id}:bought"
+
+
+def _conversion_of(services: Services, user: User, quote_id: str, result: Result) -> Conversion:
+    """The conversion a (possibly replayed) ledger result made; its refusal is raised."""
+    legs = result.unwrap()
+    if len(legs) == 2:
+        return Conversion(legs, None, result.replayed)
+    held = holds.hold_for_transfer(services.db, legs[0].id)
+    assert held is not None, "a conversion is written with both legs or with its hold"
+    if held.status == holds.APPROVED:
+        bought = services.ledger.replay(f"user:{user.id}", bought_key(quote_id), b"")
+        assert bought is not None, "an approved conversion has its buy leg"
+        # The stored answer shows the sell leg as it was then, pending: show it as it is.
+        sold = services.ledger.transfer(legs[0].id)
+        return Conversion([sold, *bought.unwrap()], None, result.replayed)
+    return Conversion(legs, held, result.replayed)
 
 
 def quote_json(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,88 @@
+"""Currency exchanges held for a step-up code or a review: how they finish.
+
+`anxin.payments.holds` calls `HOLDS` for a hold whose purpose is an exchange. While it
+waits, only the sell leg exists, pending, from the customer's wallet to the house. Approving
+it posts that leg and writes the buy leg (the house pays the bought currency into the
+customer's wallet, at the quoted rate) in one ledger transaction, which also closes the hold
+and tells the customer: both legs are made or neither is. Releasing it voids the sell leg,
+so the money is back and nothing was bought.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+from sqlalchemy import Connection
+
+from anxin.api.services import Services
+from anxin.core.errors import InvalidState
+from anxin.ledger import store
+from anxin.ledger.posting import POSTED, Create, Post, TransferRow
+from anxin.ledger.service import Request
+from anxin.notify import Message, enqueue
+from anxin.payments.fx.service import bought_key, conversion_legs, exchanged, load_quote
+from anxin.payments.holds import APPROVED, EXPIRED_HOLD, Hold, Shown, close_hold, settle
+
+
+class _FxHolds:
+    """`holds.HeldPurpose` for currency exchanges."""
+
+    def approve(self, services: Services, found: Hold, actor: str) -> TransferRow:
+        row = _quote(services, found)
+        user = services.identity.user(found.user_id)
+        sell_leg = services.ledger.transfer(found.transfer_id)
+        _, buy_leg = conversion_legs(services, user, row, sell_leg.debit_account_id)
+        told = exchanged(row)
+
+        def bought(conn: Connection, transfers: list[TransferRow]) -> None:
+            now = transfers[0].created_at
+            # The post is its own command: if it failed (the hold expired meanwhile, say),
+            # raising here undoes this whole transaction, the buy leg included.
+            posted = store.load_transfers(conn, [found.transfer_id])[found.transfer_id]
+            if posted.status != POSTED or posted.resolved_at != now:
+                raise InvalidState("this exchange no longer waits", field="hold_id")
+            close_hold(conn, found, APPROVED, actor, None, now)
+            told(conn, [posted, *transfers])
+
+        buy = Request(Create((buy_leg,)), bought_key(row["id"]), f"user:{found.user_id}", b"",
+                      effects=bought)  # fmt: skip
+        settle(services, found, buy, before=[Request(Post(found.transfer_id))])
+        return services.ledger.transfer(found.transfer_id)
+
+    def released(
+        self, conn: Connection, services: Services, found: Hold, status: str, note: str | None,
+        now: int,
+    ) -> None:  # fmt: skip
+        del services  # everything needed is in this transaction
+        meta = store.load_transfers(conn, [found.transfer_id])[found.transfer_id].meta or {}
+        shown = found.money.shown()
+        why_zh = "没有及时确认" if status == EXPIRED_HOLD else "没有完成"
+        why = "was not confirmed in time" if status == EXPIRED_HOLD else "was not made"
+        said = f" ({note})" if note else ""
+        enqueue(conn, [Message(
+            found.user_id, "payment",
+            title_zh=f"换汇{shown}未完成",
+            body_zh=f"用{shown}换汇{why_zh}，钱已退回您的钱包，没有买入外币。{said}",
+            title_en=f"Exchange of {shown} not completed",
+            body_en=f"Your exchange of {shown} {why}; the money is back in your wallet and "
+            f"nothing was bought.{said}",
+            data={"hold_id": found.id, "transfer_id": found.transfer_id,
+                  "quote_id": meta.get("quote_id")},
+        )], now)  # fmt: skip
+
+    def shown(self, services: Services, found: Hold, lang: Literal["zh", "en"]) -> Shown:
+        row = _quote(services, found)
+        into = {"zh": "换成{}", "en": "into {}"}[lang].format(row["buy_currency"])
+        return Shown(into, f"/fx/done/{found.transfer_id}")
+
+    def legs(self, services: Services, found: Hold) -> tuple[str, ...]:
+        return ()  # the buy leg is written only on approval
+
+
+def _quote(services: Services, found: Hold) -> dict[str, Any]:
+    """The quote the held sell leg executes."""
+    meta = services.ledger.transfer(found.transfer_id).meta or {}
+    return load_quote(services, services.identity.user(found.user_id), str(meta["quote_id"]))
+
+
+HOLDS: Final = _FxHolds()
