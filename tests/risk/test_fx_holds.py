@@ -12,7 +12,7 @@ from holdkit import force, services_of
 
 from anxin.core.clock import ManualClock
 from anxin.core.errors import InvalidState
-from anxin.ledger.posting import Void
+from anxin.ledger.posting import Post, Void
 from anxin.payments import holds
 from peoplekit import People, people_of
 from smskit import texted_code
@@ -118,6 +118,7 @@ def test_a_cancelled_exchange_buys_nothing_and_a_retry_says_so(
     _nothing_bought(client, people, traveller)
     replay = _convert(client, traveller, quote_id, "fx-1")
     assert replay.status_code == 202 and replay.json()["hold"]["status"] == "rejected"
+    assert [leg["status"] for leg in replay.json()["transfers"]] == ["voided"]
     late = client.post(f"/v1/holds/{hold['id']}/verify", json={"code": texted_code(client)},
                        headers=traveller)  # fmt: skip
     assert late.status_code == 409
@@ -182,6 +183,51 @@ def test_approval_after_the_ledger_released_the_money_buys_nothing(
     assert holds.expire_holds(services) == 1  # the hold follows its ledger transfer
     assert holds.hold(services.db, hold["id"]).status == "rejected"
     _nothing_bought(client, people, traveller)
+
+
+def test_a_payment_key_named_like_the_buy_leg_cannot_unpair_the_legs(
+    client: TestClient, people: People, traveller: dict[str, str]
+) -> None:
+    """The buy leg's idempotency key lives where no request header reaches: a payment sent
+    with that key first does not make the approval sell without buying."""
+    force(client, "challenge")
+    quote_id = _quote(client, traveller)
+    hold = _convert(client, traveller, quote_id, "fx-1").json()["hold"]
+    code = texted_code(client)
+    friend = people.sign_up("laowang", "13800000009", "老王")
+    force(client, "allow")
+    sent = client.post("/v1/payments/p2p", json={"to": {"username": "laowang"},
+                       "amount": "1.00"}, headers={**traveller,
+                       "Idempotency-Key": f"fx:{quote_id}:bought"})  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    done = client.post(f"/v1/holds/{hold['id']}/verify", json={"code": code}, headers=traveller)
+    assert done.status_code == 200, done.text
+    assert _wallets(client, traveller) == {
+        "CNY": ("8999.00", "8999.00"), "USD": ("137.31", "137.31"),
+    }  # fmt: skip
+    assert people.wallet(friend)["balance"] == "1.00"
+    _verified(client, people)
+
+
+def test_sold_money_posted_outside_the_hold_is_not_shown_as_an_exchange(
+    client: TestClient, people: People, traveller: dict[str, str], clock: ManualClock
+) -> None:
+    """An operator posted the held sell leg in the ledger itself: the hold follows it, and a
+    retry or the result page must say what happened, not that currency was bought."""
+    force(client, "review")
+    quote_id = _quote(client, traveller)
+    hold = _convert(client, traveller, quote_id, "fx-1").json()["hold"]
+    services = services_of(client)
+    services.ledger.run(Post(hold["transfer_id"]))
+    with pytest.raises(InvalidState, match="no longer waits"):
+        holds.approve_hold(services, hold["id"], "li.na")
+    clock.advance(services.settings.hold_review_seconds + 1)
+    assert holds.expire_holds(services) == 1  # the hold follows its ledger transfer
+    replay = _convert(client, traveller, quote_id, "fx-1")
+    assert replay.status_code == 202, replay.text
+    assert [leg["status"] for leg in replay.json()["transfers"]] == ["posted"]
+    assert replay.json()["hold"]["status"] == "approved"
+    assert _wallets(client, traveller).get("USD", ("0.00", "0.00")) == ("0.00", "0.00")
 
 
 def test_a_blocked_exchange_is_refused_and_nothing_is_set_aside(

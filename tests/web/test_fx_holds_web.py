@@ -83,6 +83,7 @@ def test_cancelling_a_held_exchange_gives_the_money_back(client: TestClient) -> 
     well_formed(ended.text)
     shown = text_of(ended.text)
     assert "换汇未成功" in shown and "您已取消" in shown and "没有买入外币" in shown
+    assert "得到" not in shown, "nothing was bought, so nothing is shown as got"
     assert _CANCEL_FORM.search(ended.text) is None
     assert balance_of(client, "xiaoming") == "1000.00"
     assert balance_of(client, "xiaoming", "USD") == "0.00"

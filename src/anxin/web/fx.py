@@ -139,12 +139,14 @@ def _done_page(page: Page, transfer_id: str, code_error: AnxinError | None = Non
     if not isinstance(quote_id, str):
         raise NotFound(f"you have no exchange {transfer_id!r}")
     row = service.load_quote(services, user, quote_id)
-    made = leg.status == POSTED
-    held = None if made else hold_for_transfer(services.db, leg.id)
+    held = hold_for_transfer(services.db, leg.id)
+    # Made when both legs are: at once (no hold), or the buy leg its approval wrote.
+    bought = None if held is None else service.bought_leg(services, quote_id)
+    made = leg.status == POSTED and (held is None or bought is not None)
     waiting = held is not None and held.status == WAITING
     return page.render(
         "fx_done.html", status=code_error.status if code_error else 200, quote=row,
-        wallets=_wallets(page), at=leg.created_at, transfer=leg, made=made,
+        wallets=_wallets(page), at=(bought or leg).created_at, transfer=leg, made=made,
         hold=held if waiting else None, code_error=code_error,
         ended=None if made or waiting else (ending(held, user.id) or "refused"),
     )  # fmt: skip

@@ -1,5 +1,6 @@
 """What every page showing a held payment shares: how a released one ended, and the code
-answer that shows the payment again (transfers, bills, shop payments, bank orders)."""
+answer that shows the payment again (transfers, bills, shop payments, bank orders,
+exchanges)."""
 
 from __future__ import annotations
 

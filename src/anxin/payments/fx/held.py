@@ -2,7 +2,7 @@
 
 `anxin.payments.holds` calls `HOLDS` for a hold whose purpose is an exchange. While it
 waits, only the sell leg exists, pending, from the customer's wallet to the house. Approving
-it posts that leg and writes the buy leg (the house pays the bought currency into the
+it posts the sell leg and writes the buy leg (the house pays the bought currency into the
 customer's wallet, at the quoted rate) in one ledger transaction, which also closes the hold
 and tells the customer: both legs are made or neither is. Releasing it voids the sell leg,
 so the money is back and nothing was bought.
@@ -10,6 +10,7 @@ so the money is back and nothing was bought.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Final, Literal
 
 from sqlalchemy import Connection
@@ -17,10 +18,10 @@ from sqlalchemy import Connection
 from anxin.api.services import Services
 from anxin.core.errors import InvalidState
 from anxin.ledger import store
-from anxin.ledger.posting import POSTED, Create, Post, TransferRow
+from anxin.ledger.posting import Post, TransferRow
 from anxin.ledger.service import Request
 from anxin.notify import Message, enqueue
-from anxin.payments.fx.service import bought_key, conversion_legs, exchanged, load_quote
+from anxin.payments.fx.service import bought_request, conversion_legs, exchanged, load_quote
 from anxin.payments.holds import APPROVED, EXPIRED_HOLD, Hold, Shown, close_hold, settle
 
 
@@ -30,23 +31,31 @@ class _FxHolds:
     def approve(self, services: Services, found: Hold, actor: str) -> TransferRow:
         row = _quote(services, found)
         user = services.identity.user(found.user_id)
-        sell_leg = services.ledger.transfer(found.transfer_id)
-        _, buy_leg = conversion_legs(services, user, row, sell_leg.debit_account_id)
+        source = services.ledger.transfer(found.transfer_id).debit_account_id
+        _, buy_leg = conversion_legs(services, user, row, source)
         told = exchanged(row)
+        buy = bought_request(row["id"], buy_leg)
+        sold_now: list[TransferRow] = []
+
+        # Two commands, each of which the ledger lets fail alone, so each checks the other
+        # inside the one transaction and raises (undoing both) when it did not happen: money
+        # is never sold without the currency bought, nor bought without the money sold.
+        def sold(conn: Connection, transfers: list[TransferRow]) -> None:
+            claim = store.load_idempotency(conn, [(buy.scope, buy.idempotency_key or "")])
+            made = claim.get((buy.scope, buy.idempotency_key or ""))
+            if made is None or made["status_code"] != 201:
+                raise InvalidState("this exchange could not be made", field="hold_id")
+            sold_now.extend(transfers)
 
         def bought(conn: Connection, transfers: list[TransferRow]) -> None:
-            now = transfers[0].created_at
-            # The post is its own command: if it failed (the hold expired meanwhile, say),
-            # raising here undoes this whole transaction, the buy leg included.
-            posted = store.load_transfers(conn, [found.transfer_id])[found.transfer_id]
-            if posted.status != POSTED or posted.resolved_at != now:
+            if not sold_now:  # the post failed: the hold expired or was settled meanwhile
                 raise InvalidState("this exchange no longer waits", field="hold_id")
+            now = transfers[0].created_at
             close_hold(conn, found, APPROVED, actor, None, now)
-            told(conn, [posted, *transfers])
+            told(conn, [*sold_now, *transfers])
 
-        buy = Request(Create((buy_leg,)), bought_key(row["id"]), f"user:{found.user_id}", b"",
-                      effects=bought)  # fmt: skip
-        settle(services, found, buy, before=[Request(Post(found.transfer_id))])
+        settle(services, found, replace(buy, effects=bought),
+               before=[Request(Post(found.transfer_id), effects=sold)])  # fmt: skip
         return services.ledger.transfer(found.transfer_id)
 
     def released(

@@ -63,13 +63,14 @@ def new_quote(body: QuoteIn, request: Request, user: CurrentUser) -> dict[str, A
     "/conversions",
     status_code=201,
     responses={202: {"description": "Held: the customer's one-time code or an analyst must "
-                                    "clear it; only the pending sell leg exists until then, "
-                                    "and the body's `hold` says which and why"}},
+                                    "clear it; only the sell leg exists until then, and the "
+                                    "body's `hold` says which and why (a replay after the hold "
+                                    "released it shows it so, with the hold's status)"}},
 )  # fmt: skip
 async def convert(
     body: ConvertIn, request: Request, user: CurrentUser, key: IdempotencyKey
 ) -> JSONResponse:
-    """Execute a quote once; an expired quote, or a held one that was released, is a 409."""
+    """Execute a quote once; an expired quote is a 409."""
     del key  # the quote id is the ledger's idempotency key; the header is still required
     done = await service.convert(
         services_of(request), user, body.quote_id, body.model_dump(mode="json")

@@ -37,7 +37,10 @@ from anxin.payments.risk_hook import PaymentEvent, hold_for
 from anxin.payments.wallets import ensure_wallet, find_wallet
 
 LIQUIDITY = "system:fx-liquidity"
-__all__ = ["RATE_PLACES", "Conversion", "bought_key", "convert", "quote", "quote_json"]
+__all__ = [
+    "RATE_PLACES", "Conversion", "bought_leg", "bought_request", "conversion_legs", "convert",
+    "exchanged", "load_quote", "quote", "quote_json",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ async def convert(services: Services, user: User, quote_id: str, body: Any) -> C
     key, scope, fingerprint_ = f"fx:{quote_id}", f"user:{user.id}", fingerprint("fx", body)
     earlier = services.ledger.replay(scope, key, fingerprint_)
     if earlier is not None:
-        return _conversion_of(services, user, quote_id, earlier)
+        return _conversion_of(services, quote_id, earlier)
     if to_micros(services.clock.now()) > row["expires_at"]:
         raise InvalidState("this quote has expired; ask for a new one", field="quote_id")
     source = find_wallet(services.ledger, user.id, sell.currency)
@@ -105,7 +108,7 @@ async def convert(services: Services, user: User, quote_id: str, body: Any) -> C
         parties = holds.Parties(user.id, user.display_name, None, legs[1].currency, kind="fx")
         effects = holds.hold_effects(services, held, parties, sell, "fx", purpose=holds.FX)
         request = Request(Create((sell_leg,)), key, scope, fingerprint_, effects=effects)
-    return _conversion_of(services, user, quote_id, await services.writer.execute_async(request))
+    return _conversion_of(services, quote_id, await services.writer.execute_async(request))
 
 
 def conversion_legs(
@@ -146,26 +149,42 @@ def exchanged(row: dict[str, Any]) -> Callable[[Connection, list[TransferRow]], 
     return tell
 
 
-def bought_key(quote_id: str) -> str:
-    """The idempotency key of a held conversion's buy leg, written when the hold is approved:
-    a retry of the conversion finds both legs by it."""
-    return f"fx:{quote_id}:bought"
+BOUGHT_SCOPE = "fx-held"
+"""The idempotency scope of held exchanges' buy legs: no request header can name a key in
+it, so nobody can claim a buy leg's key first and leave the sold money unmatched."""
 
 
-def _conversion_of(services: Services, user: User, quote_id: str, result: Result) -> Conversion:
+def bought_request(quote_id: str, leg: TransferSpec) -> Request:
+    """The ledger request that writes a held exchange's buy leg when the hold is approved,
+    under a key a retry of the conversion finds it by (`bought_leg`)."""
+    key = f"fx:{quote_id}:bought"
+    return Request(Create((leg,)), key, BOUGHT_SCOPE, fingerprint("fx-bought", key))
+
+
+def bought_leg(services: Services, quote_id: str) -> TransferRow | None:
+    """A held exchange's buy leg, once its hold was approved; None before (or if the sold
+    money was posted some other way, and nothing was bought)."""
+    key = f"fx:{quote_id}:bought"
+    earlier = services.ledger.replay(BOUGHT_SCOPE, key, fingerprint("fx-bought", key))
+    if earlier is None or earlier.error is not None:
+        return None
+    return earlier.transfers[0]
+
+
+def _conversion_of(services: Services, quote_id: str, result: Result) -> Conversion:
     """The conversion a (possibly replayed) ledger result made; its refusal is raised."""
     legs = result.unwrap()
     if len(legs) == 2:
         return Conversion(legs, None, result.replayed)
     held = holds.hold_for_transfer(services.db, legs[0].id)
-    assert held is not None, "a conversion is written with both legs or with its hold"
-    if held.status == holds.APPROVED:
-        bought = services.ledger.replay(f"user:{user.id}", bought_key(quote_id), b"")
-        assert bought is not None, "an approved conversion has its buy leg"
-        # The stored answer shows the sell leg as it was then, pending: show it as it is.
-        sold = services.ledger.transfer(legs[0].id)
-        return Conversion([sold, *bought.unwrap()], None, result.replayed)
-    return Conversion(legs, held, result.replayed)
+    if held is None:
+        raise InvalidState("this exchange has no hold; ask for a new quote", field="quote_id")
+    # The stored answer shows the sell leg as it was then, pending: show it as it is now.
+    sold = services.ledger.transfer(legs[0].id)
+    bought = bought_leg(services, quote_id) if held.status == holds.APPROVED else None
+    if bought is not None:
+        return Conversion([sold, bought], None, result.replayed)
+    return Conversion([sold], held, result.replayed)
 
 
 def quote_json(row: dict[str, Any]) -> dict[str, Any]:
