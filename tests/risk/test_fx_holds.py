@@ -167,6 +167,26 @@ def test_an_exchange_held_for_review_is_cleared_by_the_analyst(
     _verified(client, people)
 
 
+def test_a_review_keeps_the_quoted_rate_for_an_hour_not_for_the_whole_review(
+    client: TestClient, people: People, traveller: dict[str, str], clock: ManualClock
+) -> None:
+    """A long review would turn the quote into a free option: cancel if the market turns,
+    wait if it does not. After `fx_hold_seconds` the exchange is released instead."""
+    force(client, "review")
+    hold = _convert(client, traveller, _quote(client, traveller), "fx-1").json()["hold"]
+    services = services_of(client)
+    assert services.settings.fx_hold_seconds < services.settings.hold_review_seconds
+    clock.advance(services.settings.fx_hold_seconds - 1)
+    assert holds.expire_holds(services) == 0
+    clock.advance(2)
+    assert holds.expire_holds(services) == 1
+    resolved = client.post(f"/v1/risk/reviews/{hold['id']}/resolve",
+                           json={"analyst": "li.na", "label": "legit"},
+                           headers=people.admin)  # fmt: skip
+    assert resolved.status_code == 409, resolved.text
+    _nothing_bought(client, people, traveller)
+
+
 def test_approval_after_the_ledger_released_the_money_buys_nothing(
     client: TestClient, people: People, traveller: dict[str, str], clock: ManualClock
 ) -> None:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     )
     fx_spread: Decimal = Field(default=Decimal("0.005"), ge=0, lt=1)
     fx_quote_seconds: int = Field(default=30, ge=1)
+    fx_hold_seconds: int = Field(
+        default=3600, ge=60, description="An exchange held for a check keeps its quoted rate "
+        "at most this long (a review is usually longer): then it is released, not made.",
+    )  # fmt: skip
     bank_answer_timeout_seconds: int = Field(
         default=900, ge=1, description="Wait this long for a bank's answer, then give up."
     )

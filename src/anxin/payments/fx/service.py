@@ -10,7 +10,8 @@ A challenge or review verdict holds the conversion instead of refusing it: only 
 is written, pending, beside a hold (`anxin.payments.holds`), and the buy leg follows when the
 hold is approved (`fx.held`), at the quoted rate. The house honours the rate it quoted while
 its own check runs, as a bank does: the customer agreed to that price, and the check, not the
-customer, is what made it late.
+customer, is what made it late; but only for `fx_hold_seconds` (an hour), after which the
+hold is released and the customer asks for a new quote.
 """
 
 from __future__ import annotations
@@ -103,8 +104,10 @@ async def convert(services: Services, user: User, quote_id: str, body: Any) -> C
     if held is None:
         request = Request(Create(legs), key, scope, fingerprint_, effects=exchanged(row))
     else:  # the sell leg alone, pending beside its hold; the buy leg waits for the approval
-        sell_leg = replace(legs[0], pending=True,
-                           timeout_seconds=holds.hold_seconds(services, held.kind))  # fmt: skip
+        # The quoted rate is a promise the house keeps only so long: a long review would make
+        # it a free option (cancel if the market turns, wait if it does not).
+        seconds = min(holds.hold_seconds(services, held.kind), services.settings.fx_hold_seconds)
+        sell_leg = replace(legs[0], pending=True, timeout_seconds=seconds)
         parties = holds.Parties(user.id, user.display_name, None, legs[1].currency, kind="fx")
         effects = holds.hold_effects(services, held, parties, sell, "fx", purpose=holds.FX)
         request = Request(Create((sell_leg,)), key, scope, fingerprint_, effects=effects)
