@@ -7,10 +7,12 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from guardkit import REASON, challenge_everything, well_formed
+from guardkit import REASON, challenge_everything, services_of, well_formed
 from paykit import balance_of, submit
-from webkit import csrf_of, fund, post_form, sign_up, text_of, wallet
+from webkit import big_actions, csrf_of, fund, post_form, sign_up, text_of, wallet
 
+from anxin.payments.risk_hook import PaymentEvent, RiskVerdict
+from anxin.risk.freezes import guard_frozen
 from smskit import texted_code
 
 # The pages read what the API tests already check on both databases; once is enough here.
@@ -87,3 +89,36 @@ def test_cancelling_a_held_exchange_gives_the_money_back(client: TestClient) -> 
     assert _CANCEL_FORM.search(ended.text) is None
     assert balance_of(client, "xiaoming") == "1000.00"
     assert balance_of(client, "xiaoming", "USD") == "0.00"
+
+
+@pytest.mark.parametrize("elder", ["0", "1"])
+def test_an_exchange_under_review_says_so_in_english_without_a_code_form(
+    client: TestClient, elder: str
+) -> None:
+    sign_up(client, "xiaoming", "小明")
+    fund(client, "xiaoming", "1000.00")
+    post_form(client, "/", "/settings/language", {"lang": "en", "next": "/"})
+    post_form(client, "/", "/settings/elder", {"elder": elder, "next": "/"})
+    services = services_of(client)
+
+    def review(_event: PaymentEvent) -> RiskVerdict:
+        return RiskVerdict("review", 0.9, (REASON["en"],), (REASON,), "ev-web-test")
+
+    services.risk_hook = guard_frozen(services.db, review)
+    asked = post_form(client, "/fx", "/fx/quote", {
+        "sell_currency": "CNY", "buy_currency": "USD", "amount": "100",
+    })  # fmt: skip
+    quote = client.get(asked.headers["location"]).text
+    held = submit(client, quote, asked.headers["location"] + "/convert")
+    assert held.status_code == 303, held.text
+    page = client.get(held.headers["location"])
+    assert page.status_code == 200
+    well_formed(page.text)
+    assert ('<body class="elder"' in page.text) == (elder == "1")
+    assert big_actions(page.text) <= 4
+    shown = text_of(page.text)
+    assert "reviewed by our team" in shown and REASON["en"] in shown
+    assert "¥100.00" in shown and "$13.73" in shown
+    assert 'name="code"' not in page.text and _CANCEL_FORM.search(page.text) is not None
+    assert not re.search(r"\bfx\.[a-z_.]+\b", shown), "no raw message keys"
+    assert balance_of(client, "xiaoming") == "900.00"
