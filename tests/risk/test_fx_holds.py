@@ -4,6 +4,7 @@ currency is paid out, at the quoted rate, in the transaction that clears the hol
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -185,6 +186,32 @@ def test_a_review_keeps_the_quoted_rate_for_an_hour_not_for_the_whole_review(
                            headers=people.admin)  # fmt: skip
     assert resolved.status_code == 409, resolved.text
     _nothing_bought(client, people, traveller)
+
+
+def test_approvals_at_once_buy_the_currency_once(
+    client: TestClient, people: People, traveller: dict[str, str]
+) -> None:
+    """The customer's code and an analyst's "legit" land together: one exchange is made."""
+    force(client, "review")
+    hold = _convert(client, traveller, _quote(client, traveller), "fx-1").json()["hold"]
+    services = services_of(client)
+
+    def approve(actor: str) -> str:
+        try:
+            holds.approve_hold(services, hold["id"], actor)
+        except InvalidState:
+            return "refused"
+        return "approved"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(approve, ["li.na", "wang.fang", "zhao.lei", "chen.jie"]))
+    assert "approved" in answers
+    assert holds.hold(services.db, hold["id"]).status == "approved"
+    assert _wallets(client, traveller) == {
+        "CNY": ("9000.00", "9000.00"), "USD": ("137.31", "137.31"),
+    }  # fmt: skip
+    assert _titles(client, traveller).count("换汇成功：¥1,000.00 → $137.31") == 1
+    _verified(client, people)
 
 
 def test_approval_after_the_ledger_released_the_money_buys_nothing(
