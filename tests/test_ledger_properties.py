@@ -203,3 +203,55 @@ def _translate(
 @given(steps=program)
 def test_random_sequences_match_the_model(database_url: str, backend: str, steps: Any) -> None:
     check_program(database_url, steps)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(moves=st.lists(st.tuples(st.booleans(), st.integers(1, 700)), min_size=1, max_size=6))
+def test_a_together_batch_is_all_or_nothing(
+    database_url: str, moves: list[tuple[bool, int]]
+) -> None:
+    """Transfers between two accounts that may not go below zero, sent as one `together`
+    batch: either every one is made, or none is and each carries the first refusal (so a
+    held payment's legs are never taken in part)."""
+    db = Database(database_url)
+    ledger = Ledger(db, ManualClock(datetime(2026, 11, 1, tzinfo=UTC)))
+    try:
+        bank = ledger.open_account("CNY", no_overdraft=False)["id"]
+        a, b = (ledger.open_account("CNY", no_overdraft=True)["id"] for _ in range(2))
+        run = a  # one database serves every example: keys must not meet the last one's
+        ledger.execute([Request(Create((TransferSpec(bank, a, 1000, "CNY"),
+                                        TransferSpec(bank, b, 500, "CNY"))))])  # fmt: skip
+        batch = [
+            Request(Create((TransferSpec(*((a, b) if forward else (b, a)), amount, "CNY"),)),
+                    f"{run}-{index}", "test", fingerprint("t", index))
+            for index, (forward, amount) in enumerate(moves)
+        ]  # fmt: skip
+        expected, possible = {a: 1000, b: 500}, True
+        for forward, amount in moves:
+            source, target = (a, b) if forward else (b, a)
+            possible = possible and expected[source] >= amount
+            expected[source] -= amount
+            expected[target] += amount
+        results = ledger.execute(batch, together=True)
+        balances = {
+            key: ledger.account(key)["credits_posted"] - ledger.account(key)["debits_posted"]
+            for key in (a, b)
+        }
+        if possible:
+            assert all(r.error is None for r in results)
+            assert balances == expected
+        else:
+            first = next(r.error for r in results if r.error is not None)
+            assert all(r.error is first for r in results)
+            assert balances == {a: 1000, b: 500}
+            # Nothing was kept, keys included: the same keys run afresh, not as replays.
+            assert not any(r.replayed for r in ledger.execute(batch[:1], together=True))
+        with db.read() as conn:
+            report = verify(conn)
+        assert report.ok, report.problems
+    finally:
+        db.dispose()

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from holdkit import force, services_of
 
 from anxin.core.clock import ManualClock
+from anxin.core.errors import InvalidState
+from anxin.ledger.posting import Void
 from anxin.payments import holds
 from anxin.payments.banks.orders import settle_due
 from anxin.payments.banks.sandbox import SandboxBank, SandboxConfig
@@ -154,6 +156,27 @@ def test_a_released_withdrawal_gives_back_amount_and_fee(
     bodies = [n["body"] for n in client.get("/v1/notifications", headers=me).json()
               ["notifications"]]  # fmt: skip
     assert any("¥1,500.50已退回" in body for body in bodies), "amount and fee, shown as money"
+    _ledger_ok(people)
+
+
+def test_approval_takes_none_of_the_legs_when_one_was_settled_behind_its_back(
+    client: TestClient, people: People, me: dict[str, str], card: str, clock: ManualClock
+) -> None:
+    """An operator voided the withdrawal's fee leg in the ledger: clearing the hold must not
+    void the amount and reserve it afresh on its own, nor ask the bank."""
+    force(client, "review")
+    held = _withdraw(client, me, card).json()
+    services = services_of(client)
+    services.ledger.run(Void(held["fee_transfer_id"]))
+    with pytest.raises(InvalidState):
+        holds.approve_hold(services, held["hold"]["id"], "li.na")
+    assert _order(client, me, held["id"])["status"] == "waiting"
+    amount = people.client.get(f"/v1/ledger/transfers/{held['transfer_id']}",
+                               headers=people.admin).json()  # fmt: skip
+    assert amount["status"] == "pending", "the amount leg is still the one reserved"
+    assert _balances(people, me) == ("2000.00", "500.00")
+    _bank_answers(client, clock)
+    assert _order(client, me, held["id"])["reference"] is None, "the bank was not asked"
     _ledger_ok(people)
 
 

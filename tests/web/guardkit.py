@@ -10,7 +10,7 @@ from httpx import Response
 from webkit import post_form
 
 from anxin.api.services import Services
-from anxin.payments.risk_hook import PaymentEvent, RiskVerdict, allow_everything
+from anxin.payments.risk_hook import Decision, PaymentEvent, RiskVerdict, allow_everything
 from anxin.risk.freezes import guard_frozen
 
 REASON = {"code": "NEW_PAYEE", "zh": "第一次给这个人转账", "en": "First payment to this person"}
@@ -29,10 +29,19 @@ def only_freezes(client: TestClient) -> None:
 
 def challenge_everything(client: TestClient) -> None:
     """Every payment asks for a step-up code (the frozen check still runs first)."""
+    _decide_everything(client, "challenge", 0.8)
+
+
+def review_everything(client: TestClient) -> None:
+    """Every payment is held for an analyst (the frozen check still runs first)."""
+    _decide_everything(client, "review", 0.9)
+
+
+def _decide_everything(client: TestClient, decision: Decision, score: float) -> None:
     services = services_of(client)
 
     def verdict(_event: PaymentEvent) -> RiskVerdict:
-        return RiskVerdict("challenge", 0.8, (REASON["en"],), (REASON,), "ev-web-test")
+        return RiskVerdict(decision, score, (REASON["en"],), (REASON,), "ev-web-test")
 
     services.risk_hook = guard_frozen(services.db, verdict)
 

@@ -7,12 +7,10 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from guardkit import REASON, challenge_everything, services_of, well_formed
+from guardkit import REASON, challenge_everything, review_everything, well_formed
 from paykit import balance_of, submit
 from webkit import big_actions, csrf_of, fund, post_form, sign_up, text_of, wallet
 
-from anxin.payments.risk_hook import PaymentEvent, RiskVerdict
-from anxin.risk.freezes import guard_frozen
 from smskit import texted_code
 
 # The pages read what the API tests already check on both databases; once is enough here.
@@ -99,12 +97,7 @@ def test_an_exchange_under_review_says_so_in_english_without_a_code_form(
     fund(client, "xiaoming", "1000.00")
     post_form(client, "/", "/settings/language", {"lang": "en", "next": "/"})
     post_form(client, "/", "/settings/elder", {"elder": elder, "next": "/"})
-    services = services_of(client)
-
-    def review(_event: PaymentEvent) -> RiskVerdict:
-        return RiskVerdict("review", 0.9, (REASON["en"],), (REASON,), "ev-web-test")
-
-    services.risk_hook = guard_frozen(services.db, review)
+    review_everything(client)
     asked = post_form(client, "/fx", "/fx/quote", {
         "sell_currency": "CNY", "buy_currency": "USD", "amount": "100",
     })  # fmt: skip

@@ -7,12 +7,10 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from guardkit import REASON, challenge_everything, services_of, well_formed
+from guardkit import REASON, challenge_everything, review_everything, services_of, well_formed
 from paykit import balance_of, form_on, merchant_qr, open_merchant, submit
 from webkit import big_actions, browser, csrf_of, fund, post_form, sign_up, text_of, wallet
 
-from anxin.payments.risk_hook import PaymentEvent, RiskVerdict
-from anxin.risk.freezes import guard_frozen
 from smskit import texted_code
 
 # The pages read what the API tests already check on both databases; once is enough here.
@@ -106,12 +104,7 @@ def test_a_shop_payment_under_review_says_so_in_english_without_a_code_form(
     fund(client, "xiaoming", "100.00")
     post_form(client, "/", "/settings/language", {"lang": "en", "next": "/"})
     post_form(client, "/", "/settings/elder", {"elder": elder, "next": "/"})
-    services = services_of(client)
-
-    def review(_event: PaymentEvent) -> RiskVerdict:
-        return RiskVerdict("review", 0.9, (REASON["en"],), (REASON,), "ev-web-test")
-
-    services.risk_hook = guard_frozen(services.db, review)
+    review_everything(client)
     code = merchant_qr(client, "laoban", shop["id"], "25.00")
     confirm = form_on(client, "/pay/qr", "/pay/qr", {"qr": code, "amount": ""})
     paid = submit(client, confirm.text, "/pay/qr/confirm")

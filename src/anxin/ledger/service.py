@@ -90,6 +90,15 @@ def fingerprint(operation: str, body: Any) -> bytes:
     return hashlib.sha256(canonical.encode()).digest()
 
 
+class _Refused(Exception):
+    """A request of a `together` batch was refused: carries its error out of the transaction,
+    which rolls back on the way."""
+
+    def __init__(self, error: AnxinError) -> None:
+        super().__init__(error.detail)
+        self.error = error
+
+
 class Ledger:
     def __init__(
         self,
@@ -214,12 +223,19 @@ class Ledger:
             self._fill_replays(conn, results, {0: earlier["result"]}, Book({}, {}))
         return results[0]
 
-    def execute(self, requests: list[Request]) -> list[Result]:
-        """Run `requests` in order inside one transaction; each succeeds or fails alone."""
+    def execute(self, requests: list[Request], *, together: bool = False) -> list[Result]:
+        """Run `requests` in order inside one transaction; each succeeds or fails alone.
+
+        With `together` they succeed or fail as one: the first refusal undoes the whole
+        transaction (no transfer, no idempotency key, no effect is written) and is every
+        request's answer. A held withdrawal's legs or a held exchange's two legs need this.
+        """
         for attempt in range(_RETRIES):
             try:
                 with self.db.write() as conn:
-                    return self._execute(conn, requests)
+                    return self._execute(conn, requests, together)
+            except _Refused as refused:  # raised inside the transaction, so it rolled back
+                return [Result([], refused.error) for _ in requests]
             except (IntegrityError, OperationalError, DBAPIError) as exc:
                 # A concurrent writer claimed the same key, or the database was busy:
                 # everything was rolled back, so running the batch again is safe.
@@ -227,7 +243,9 @@ class Ledger:
                 last = exc
         raise Unavailable("the ledger is busy; retry the request") from last
 
-    def _execute(self, conn: Connection, requests: list[Request]) -> list[Result]:
+    def _execute(
+        self, conn: Connection, requests: list[Request], together: bool = False
+    ) -> list[Result]:
         now = to_micros(self.clock.now())
         keyed = [(r.scope, r.idempotency_key) for r in requests if r.idempotency_key]
         seen = store.load_idempotency(conn, keyed)
@@ -286,6 +304,7 @@ class Ledger:
                 }
                 claims.append(claim)
                 seen[key] = claim
+        _refuse_all_if_one_failed(results, together)
         store.write_book(conn, book, claims)
         for request, result in zip(requests, results, strict=True):
             if request.effects is not None and result.error is None and not result.replayed:
@@ -349,6 +368,13 @@ class Ledger:
         with self.db.write() as conn:
             done = conn.execute(delete(t.idempotency).where(t.idempotency.c.expires_at < now))
         return done.rowcount or 0
+
+
+def _refuse_all_if_one_failed(results: list[Result], together: bool) -> None:
+    """For a `together` batch: raise the first refusal, before anything is written."""
+    refused = next((r.error for r in results if r.error is not None), None) if together else None
+    if refused is not None:
+        raise _Refused(refused)
 
 
 def _mismatch(key: str) -> IdempotencyMismatch:

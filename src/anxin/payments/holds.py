@@ -46,6 +46,7 @@ from anxin.payments.risk_hook import HoldReason, PaymentCheck
 from anxin.risk.freezes import require_account_open
 
 __all__ = [
+    "Ended",
     "Hold",
     "HoldReason",
     "Parties",
@@ -53,6 +54,7 @@ __all__ = [
     "approve_hold",
     "cancel_hold",
     "close_hold",
+    "ended",
     "expire_holds",
     "hold",
     "hold_for_transfer",
@@ -564,20 +566,37 @@ def _closer(
         if purpose is not None:
             purpose.released(conn, services, found, status, note, now)
             return
-        shown = found.money.shown()
-        why_zh = {REJECTED: "没有转出", EXPIRED_HOLD: "没有及时确认"}[status]
-        why = {REJECTED: "was not made", EXPIRED_HOLD: "was not confirmed in time"}[status]
-        said = f" ({note})" if note else ""
+        shown, why = found.money.shown(), ended(status, note, "没有转出")
         enqueue(conn, [Message(
             found.user_id, "payment",
             title_zh=f"转账{shown}未完成",
-            body_zh=f"您{shown}的转账{why_zh}，钱已退回您的钱包。{said}",
+            body_zh=f"您{shown}的转账{why.zh}，钱已退回您的钱包。{why.said}",
             title_en=f"Payment of {shown} not completed",
-            body_en=f"Your payment of {shown} {why}; the money is back in your wallet.{said}",
+            body_en=f"Your payment of {shown} {why.en}; the money is back in your "
+            f"wallet.{why.said}",
             data={"hold_id": found.id, "transfer_id": found.transfer_id},
         )], now)  # fmt: skip
 
     return close
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """How a released payment ended, for the message that says so."""
+
+    zh: str
+    en: str
+    said: str
+    """The note (an analyst's, or "wrong code three times") in brackets, or nothing."""
+
+
+def ended(status: str, note: str | None, not_made_zh: str = "没有完成") -> Ended:
+    """The words for a payment its hold released: it ran out of time, or it was not made
+    (cancelled, refused, wrong codes), in each capability's own Chinese verb."""
+    said = f" ({note})" if note else ""
+    if status == EXPIRED_HOLD:
+        return Ended("没有及时确认", "was not confirmed in time", said)
+    return Ended(not_made_zh, "was not made", said)
 
 
 def close_hold(
@@ -592,15 +611,18 @@ def close_hold(
 
 
 def settle(
-    services: Services, found: Hold, request: Request, *, before: Sequence[Request] = ()
-) -> TransferRow:
+    services: Services, found: Hold, request: Request, *, before: Sequence[Request] = (),
+    together: bool = False,
+) -> TransferRow:  # fmt: skip
     """Run the ledger request that posts, voids or expires the held money; one the ledger
     refuses because the transfer was resolved meanwhile brings the hold in line and says so.
 
     `before` run first in the same transaction (a held withdrawal's fee leg, say), each
-    succeeding or failing alone: a leg that already expired is no reason to keep the rest."""
+    succeeding or failing alone (a leg that already expired is no reason to keep the rest
+    when the money goes back), or, with `together`, all or none (carrying a payment out
+    must not take some of its legs and leave the others)."""
     if before:
-        result = services.ledger.execute([*before, request])[-1]
+        result = services.ledger.execute([*before, request], together=together)[-1]
     else:
         result = services.writer.execute(request)
     if result.error is not None:

@@ -19,8 +19,7 @@ from sqlalchemy import Connection, update
 from anxin.api.services import Services
 from anxin.core.errors import InvalidState
 from anxin.core.money import Money
-from anxin.ledger import store
-from anxin.ledger.posting import VOIDED, Create, TransferRow, TransferSpec, Void
+from anxin.ledger.posting import Create, TransferRow, TransferSpec, Void
 from anxin.ledger.service import Request
 from anxin.notify import Message, enqueue
 from anxin.payments.banks import tables as t
@@ -34,7 +33,7 @@ from anxin.payments.banks.orders import (
     find_order,
     submit_order,
 )
-from anxin.payments.holds import APPROVED, EXPIRED_HOLD, Hold, Shown, close_hold, settle
+from anxin.payments.holds import APPROVED, Ended, Hold, Shown, close_hold, ended, settle
 
 c = t.orders.c
 PAGES: Final = {"topup": "topup", "withdrawal": "withdraw"}
@@ -59,11 +58,6 @@ class _BankHolds:
 
         def cleared(conn: Connection, transfers: list[TransferRow]) -> None:
             now = transfers[0].created_at
-            # Each void is its own command: any that failed (the hold expired meanwhile, say)
-            # undoes this whole transaction, fresh legs included, by raising here.
-            voided = store.load_transfers(conn, held)
-            if any(leg.status != VOIDED or leg.resolved_at != now for leg in voided.values()):
-                raise InvalidState("this order no longer waits", field="hold_id")
             changed = conn.execute(
                 update(t.orders)
                 .where(c.id == order["id"], c.status == WAITING)
@@ -80,7 +74,8 @@ class _BankHolds:
         # The voids free exactly what the fresh legs take, from the same accounts, in the
         # same transaction: the new reservation cannot be refused for want of money.
         reserved = settle(services, found, Request(Create(again), effects=cleared),
-                          before=[Request(Void(transfer_id)) for transfer_id in held])  # fmt: skip
+                          before=[Request(Void(transfer_id)) for transfer_id in held],
+                          together=True)  # fmt: skip
         with services.db.read() as conn:
             cleared_order = find_order(conn, c.id == order["id"])
         assert cleared_order is not None
@@ -95,14 +90,13 @@ class _BankHolds:
         order = find_order(conn, c.held_transfer_id == found.transfer_id, c.status == WAITING)
         if order is None:
             return
-        why_zh = "没有及时确认" if status == EXPIRED_HOLD else "没有完成"
-        why = "was not confirmed in time" if status == EXPIRED_HOLD else "was not made"
+        why = ended(status, note)
         conn.execute(
             update(t.orders)
             .where(c.id == order["id"], c.status == WAITING)
-            .values(status=CANCELLED, reason=(note or why)[:200], resolved_at=now)
+            .values(status=CANCELLED, reason=(note or why.en)[:200], resolved_at=now)
         )  # fmt: skip
-        enqueue(conn, [_released_message(order, found, why_zh, why, note)], now)
+        enqueue(conn, [_released_message(order, found, why)], now)
 
     def legs(self, services: Services, found: Hold) -> tuple[str, ...]:
         fee = _order(services, found, waiting=False)["fee_transfer_id"]
@@ -126,23 +120,20 @@ def _order(services: Services, found: Hold, *, waiting: bool = True) -> dict[str
     return order
 
 
-def _released_message(
-    order: dict[str, Any], found: Hold, why_zh: str, why: str, note: str | None
-) -> Message:
+def _released_message(order: dict[str, Any], found: Hold, why: Ended) -> Message:
     cur, last4 = order["currency"], order["last4"]
     shown = found.money.shown()
-    said = f" ({note})" if note else ""
     if order["kind"] == TOPUP:
         title_zh, title = f"充值{shown}未完成", f"Top-up of {shown} not completed"
-        body_zh = f"从尾号{last4}的银行卡充值{shown}{why_zh}，钱包里没有增加金额。{said}"
-        body = f"Your top-up of {shown} from the card ending {last4} {why}; nothing was added "
-        body += f"to your wallet.{said}"
+        body_zh = f"从尾号{last4}的银行卡充值{shown}{why.zh}，钱包里没有增加金额。{why.said}"
+        body = f"Your top-up of {shown} from the card ending {last4} {why.en}; nothing was added "
+        body += f"to your wallet.{why.said}"
     else:
         total = Money.from_minor(order["amount"] + order["fee"], cur).shown()
         title_zh, title = f"提现{shown}未完成", f"Withdrawal of {shown} not completed"
-        body_zh = f"提现{shown}到尾号{last4}的银行卡{why_zh}，{total}已退回您的钱包。{said}"
-        body = f"Your withdrawal of {shown} to the card ending {last4} {why}; {total} is back "
-        body += f"in your wallet.{said}"
+        body_zh = f"提现{shown}到尾号{last4}的银行卡{why.zh}，{total}已退回您的钱包。{why.said}"
+        body = f"Your withdrawal of {shown} to the card ending {last4} {why.en}; {total} is back "
+        body += f"in your wallet.{why.said}"
     return Message(
         order["owner_id"], "payment", title_zh=title_zh, body_zh=body_zh, title_en=title,
         body_en=body, data={"order_id": order["id"], "kind": order["kind"], "hold_id": found.id},

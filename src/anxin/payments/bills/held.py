@@ -29,7 +29,7 @@ from anxin.payments.bills.service import (
     carry_out,
     record_failure,
 )
-from anxin.payments.holds import APPROVED, EXPIRED_HOLD, Hold, Shown, close_hold, settle
+from anxin.payments.holds import APPROVED, Hold, Shown, close_hold, ended, settle
 
 c = t.bill_payments.c
 
@@ -65,10 +65,9 @@ class _BillHolds:
         ).first()
         if row is None:
             return
-        why = "was not confirmed in time" if status == EXPIRED_HOLD else "was not made"
-        said = f" ({note})" if note else ""
+        why = ended(status, note)
         record_failure(conn, services, Payment.from_row(row), FAILED, PaymentRefused(
-            f"the payment {why}{said}; nothing was charged", decision=found.kind,
+            f"the payment {why.en}{why.said}; nothing was charged", decision=found.kind,
         ))  # fmt: skip
 
     def shown(self, services: Services, found: Hold, lang: Literal["zh", "en"]) -> Shown:

@@ -16,13 +16,12 @@ from typing import Any, Final, Literal
 from sqlalchemy import Connection
 
 from anxin.api.services import Services
-from anxin.core.errors import InvalidState
 from anxin.ledger import store
 from anxin.ledger.posting import Post, TransferRow
 from anxin.ledger.service import Request
 from anxin.notify import Message, enqueue
 from anxin.payments.fx.service import bought_request, conversion_legs, exchanged, load_quote
-from anxin.payments.holds import APPROVED, EXPIRED_HOLD, Hold, Shown, close_hold, settle
+from anxin.payments.holds import APPROVED, Hold, Shown, close_hold, ended, settle
 
 
 class _FxHolds:
@@ -34,28 +33,14 @@ class _FxHolds:
         source = services.ledger.transfer(found.transfer_id).debit_account_id
         _, buy_leg = conversion_legs(services, user, row, source)
         told = exchanged(row)
-        buy = bought_request(row["id"], buy_leg)
-        sold_now: list[TransferRow] = []
-
-        # Two commands, each of which the ledger lets fail alone, so each checks the other
-        # inside the one transaction and raises (undoing both) when it did not happen: money
-        # is never sold without the currency bought, nor bought without the money sold.
-        def sold(conn: Connection, transfers: list[TransferRow]) -> None:
-            claim = store.load_idempotency(conn, [(buy.scope, buy.idempotency_key or "")])
-            made = claim.get((buy.scope, buy.idempotency_key or ""))
-            if made is None or made["status_code"] != 201:
-                raise InvalidState("this exchange could not be made", field="hold_id")
-            sold_now.extend(transfers)
 
         def bought(conn: Connection, transfers: list[TransferRow]) -> None:
-            if not sold_now:  # the post failed: the hold expired or was settled meanwhile
-                raise InvalidState("this exchange no longer waits", field="hold_id")
-            now = transfers[0].created_at
-            close_hold(conn, found, APPROVED, actor, None, now)
-            told(conn, [*sold_now, *transfers])
+            sold = store.load_transfers(conn, [found.transfer_id])[found.transfer_id]
+            close_hold(conn, found, APPROVED, actor, None, transfers[0].created_at)
+            told(conn, [sold, *transfers])
 
-        settle(services, found, replace(buy, effects=bought),
-               before=[Request(Post(found.transfer_id), effects=sold)])  # fmt: skip
+        buy = replace(bought_request(row["id"], buy_leg), effects=bought)
+        settle(services, found, buy, before=[Request(Post(found.transfer_id))], together=True)
         return services.ledger.transfer(found.transfer_id)
 
     def released(
@@ -64,17 +49,14 @@ class _FxHolds:
     ) -> None:  # fmt: skip
         del services  # everything needed is in this transaction
         meta = store.load_transfers(conn, [found.transfer_id])[found.transfer_id].meta or {}
-        shown = found.money.shown()
-        why_zh = "没有及时确认" if status == EXPIRED_HOLD else "没有完成"
-        why = "was not confirmed in time" if status == EXPIRED_HOLD else "was not made"
-        said = f" ({note})" if note else ""
+        shown, why = found.money.shown(), ended(status, note)
         enqueue(conn, [Message(
             found.user_id, "payment",
             title_zh=f"换汇{shown}未完成",
-            body_zh=f"用{shown}换汇{why_zh}，钱已退回您的钱包，没有买入外币。{said}",
+            body_zh=f"用{shown}换汇{why.zh}，钱已退回您的钱包，没有买入外币。{why.said}",
             title_en=f"Exchange of {shown} not completed",
-            body_en=f"Your exchange of {shown} {why}; the money is back in your wallet and "
-            f"nothing was bought.{said}",
+            body_en=f"Your exchange of {shown} {why.en}; the money is back in your wallet and "
+            f"nothing was bought.{why.said}",
             data={"hold_id": found.id, "transfer_id": found.transfer_id,
                   "quote_id": meta.get("quote_id")},
         )], now)  # fmt: skip

@@ -19,7 +19,7 @@ from anxin.ledger import store
 from anxin.ledger.posting import Post, TransferRow
 from anxin.ledger.service import Request
 from anxin.notify import Message, enqueue
-from anxin.payments.holds import APPROVED, EXPIRED_HOLD, Hold, Shown, close_hold, settle
+from anxin.payments.holds import APPROVED, Hold, Shown, close_hold, ended, settle
 from anxin.payments.merchants import tables as t
 from anxin.payments.merchants.service import merchant, record_payment
 
@@ -49,17 +49,14 @@ class _MerchantHolds:
         name = conn.execute(
             select(t.merchants.c.name).where(t.merchants.c.id == merchant_id)
         ).scalar_one()
-        shown = found.money.shown()
-        why_zh = "没有及时确认" if status == EXPIRED_HOLD else "没有付出"
-        why = "was not confirmed in time" if status == EXPIRED_HOLD else "was not made"
-        said = f" ({note})" if note else ""
+        shown, why = found.money.shown(), ended(status, note, "没有付出")
         enqueue(conn, [Message(
             found.user_id, "payment",
             title_zh=f"向{name}付款{shown}未完成",
-            body_zh=f"您向{name}付款{shown}{why_zh}，钱已退回您的钱包。{said}",
+            body_zh=f"您向{name}付款{shown}{why.zh}，钱已退回您的钱包。{why.said}",
             title_en=f"Payment of {shown} to {name} not completed",
-            body_en=f"Your payment of {shown} to {name} {why}; the money is back in your "
-            f"wallet.{said}",
+            body_en=f"Your payment of {shown} to {name} {why.en}; the money is back in your "
+            f"wallet.{why.said}",
             data={"hold_id": found.id, "transfer_id": found.transfer_id,
                   "merchant_id": merchant_id},
         )], now)  # fmt: skip
