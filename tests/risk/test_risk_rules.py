@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +55,16 @@ def test_shipped_rules_load_and_name_only_catalogued_features() -> None:
         assert rule.on, rule.id
 
 
+def test_the_shipped_model_scores_logins_and_payments_but_not_sign_ups() -> None:
+    rules, model = shipped()
+    assert rules.model.events == {"login", "payment"}
+    story = Story(RiskEngine(rules, model))
+    where = {"user": "newcomer", "device_id": "phone-1", "ip": "10.0.0.1"}
+    applied = story.decide("application", T0, **where)
+    logged_in = story.decide("login", T0 + timedelta(minutes=5), **where)
+    assert applied.model_probability is None and logged_in.model_probability is not None
+
+
 def test_a_good_file_loads_with_version_and_digest() -> None:
     ruleset = load_rules(GOOD, "good.yaml")
     assert ruleset.version == "7" and len(ruleset.digest) == 12
@@ -79,6 +90,7 @@ def test_a_good_file_loads_with_version_and_digest() -> None:
         ("challenge: 0.5", "challenge: 0.9", "challenge <= review <= block"),
         ("version: 7", "version: ''", "version: required"),
         ("enabled: false", "enabled: maybe", "model.enabled"),
+        ("enabled: false", "enabled: false, events: [signup]", "model.events"),
     ],
 )
 def test_each_problem_is_named(old: str, new: str, problem: str) -> None:

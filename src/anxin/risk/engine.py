@@ -63,7 +63,7 @@ def judge(
     probability: float | None = None
     x: list[float] = []
     keep = 1.0
-    if model is not None and rules.model.enabled:
+    if model is not None and rules.model.enabled and features["type"] in rules.model.events:
         x = vectorize(features)
         probability = model.probability(x)
         keep = 1.0 - probability

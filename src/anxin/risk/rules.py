@@ -89,6 +89,8 @@ class ModelSettings:
     """Only inputs pushing the log-odds up by at least this much become reasons."""
     reasons: Mapping[str, Reason]
     """Reason text per model input; an input without text is never stated."""
+    events: frozenset[str] = frozenset(EVENT_TYPES)
+    """The event types the model scores; the others are decided by the rules alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +246,9 @@ def _model(raw: Any, problems: list[str]) -> ModelSettings:
         problems.append("model: required, a mapping with enabled and reasons")
         return ModelSettings(False, 1.0, 1.0, {})
     _unknown_keys(
-        raw, {"enabled", "reason_probability", "reason_contribution", "reasons"}, "model.", problems
-    )
+        raw, {"enabled", "reason_probability", "reason_contribution", "reasons", "events"},
+        "model.", problems,
+    )  # fmt: skip
     enabled = raw.get("enabled")
     if not isinstance(enabled, bool):
         problems.append("model.enabled: required, true or false")
@@ -268,9 +271,14 @@ def _model(raw: Any, problems: list[str]) -> ModelSettings:
         reason = _reason(spec, f"model.reasons.{name}", problems)
         if reason is not None:
             reasons[name] = reason
+    events = raw.get("events", list(EVENT_TYPES))
+    if not isinstance(events, list) or any(kind not in EVENT_TYPES for kind in events):
+        problems.append(f"model.events: a list of types from {', '.join(EVENT_TYPES)}")
+        events = []
     return ModelSettings(
-        bool(enabled), numbers["reason_probability"], numbers["reason_contribution"], reasons
-    )
+        bool(enabled), numbers["reason_probability"], numbers["reason_contribution"], reasons,
+        frozenset(events),
+    )  # fmt: skip
 
 
 def _rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
