@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from anxin.payments.payees import Contact, match_contacts
 from anxin.payments.risk_hook import PaymentEvent, RiskVerdict
+from smskit import sign_up
 
 PASSWORD = "long enough password"
 _keys = itertools.count()
@@ -21,7 +22,7 @@ def key() -> dict[str, str]:
 
 def person(client: TestClient, username: str, phone: str, display: str) -> dict[str, str]:
     body = {"username": username, "password": PASSWORD, "phone": phone, "display_name": display}
-    assert client.post("/v1/users", json=body).status_code == 201
+    sign_up(client, body)
     token = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD})
     return {"Authorization": f"Bearer {token.json()['token']}"}
 

@@ -7,13 +7,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from smskit import sign_up
+
 PASSWORD = "long enough password"
 _keys = itertools.count()
 
 
 def person(client: TestClient, username: str, phone: str, display: str) -> dict[str, str]:
     body = {"username": username, "password": PASSWORD, "phone": phone, "display_name": display}
-    assert client.post("/v1/users", json=body).status_code == 201
+    sign_up(client, body)
     token = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD})
     return {"Authorization": f"Bearer {token.json()['token']}"}
 

@@ -11,6 +11,9 @@ from anxin.api.services import Services
 from anxin.core.clock import ManualClock
 from anxin.payments.banks.orders import settle_due
 from anxin.payments.banks.sandbox import SandboxBank, SandboxConfig
+from smskit import sign_up
+
+_phones = itertools.count(13700000000)
 
 PASSWORD = "long enough password"
 DECLINES = "6200 0000 0000 0047"
@@ -42,8 +45,9 @@ def steady_bank(client: TestClient) -> TestClient:
 
 
 def person(client: TestClient, username: str, display: str | None = None) -> dict[str, str]:
-    body = {"username": username, "password": PASSWORD, "display_name": display or username}
-    assert client.post("/v1/users", json=body).status_code == 201
+    body = {"username": username, "password": PASSWORD, "display_name": display or username,
+            "phone": str(next(_phones))}  # fmt: skip
+    sign_up(client, body)
     token = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD})
     return {"Authorization": f"Bearer {token.json()['token']}"}
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from anxin.api.services import Services
 from anxin.payments.risk_hook import PaymentEvent, RiskVerdict
 from anxin.risk.freezes import guard_frozen
+from smskit import sign_up
 
 PASSWORD = "long enough password"
 _keys = itertools.count()
@@ -42,7 +43,7 @@ def login(client: TestClient, username: str, device: str | None = None) -> dict[
 def person(client: TestClient, username: str, device: str | None = None) -> dict[str, str]:
     body = {"username": username, "password": PASSWORD, "display_name": username,
             "phone": str(next(_phones))}  # fmt: skip
-    assert client.post("/v1/users", json=body).status_code == 201
+    sign_up(client, body)
     return login(client, username, device)
 
 

@@ -186,7 +186,7 @@ def test_every_decision_is_logged_in_the_hash_chain(
     services.risk.flush()
     with services.db.read() as conn:
         report = verify_log(conn)
-    assert report.ok and report.rows == 5  # two logins and three payments
+    assert report.ok and report.rows == 7  # two sign-ups, two logins and three payments
 
 
 def test_a_blocked_device_cannot_log_in_and_every_attempt_is_in_the_history(

@@ -24,8 +24,9 @@ from anxin.payments.risk_hook import PaymentCheck, RiskHook, allow_everything
 from anxin.payments.salary import note_salaries
 from anxin.payments.wallets import ensure_wallet
 from anxin.privacy.consents import allowed as consent_allowed
+from anxin.risk.applications import application_check
 from anxin.risk.freezes import guard_frozen
-from anxin.risk.logins import login_check, send_login_code
+from anxin.risk.logins import login_check, send_step_up_code
 from anxin.risk.service import RiskService
 from anxin.risk.velocity import open_velocity_store
 
@@ -89,7 +90,8 @@ class Services:
         )
         if risk is not None:
             identity.on_login.append(login_check(risk, identity, db, clock))
-            identity.send_code = send_login_code(clock)
+            identity.on_apply.append(application_check(risk, clock))
+            identity.send_code = send_step_up_code(clock)
         channels: list[Channel] = [
             SandboxSms(settings.sms_log or settings.data_dir / "sms-sandbox.log", clock)
         ]

@@ -112,6 +112,12 @@ class LoginRefused(Forbidden):
     slug, title = "login-refused", "Login refused by the risk check"
 
 
+class SignUpRefused(Forbidden):
+    """The risk check refused to open an account; nothing was created. `reasons` say why."""
+
+    slug, title = "sign-up-refused", "Sign-up refused by the risk check"
+
+
 class RateLimited(AnxinError):
     slug, title, status = "rate-limited", "Too many attempts", 429
 

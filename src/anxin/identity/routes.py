@@ -75,23 +75,43 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
-@router.post("/v1/users", status_code=201)
-def sign_up(body: SignUp, request: Request) -> dict[str, Any]:
-    user = identity_of(request).register(
-        body.username,
-        body.password,
-        display_name=body.display_name,
-        phone=body.phone,
-        email=body.email,
-        locale=body.locale,
-    )
-    return user_json(user)
-
-
 DeviceId = Annotated[
     str | None,
     Header(alias="X-Device-Id", max_length=200, description="The app install's device id."),
 ]
+
+
+@router.post(
+    "/v1/users",
+    status_code=201,
+    responses={202: {"description": "Opened, but the risk check wants the one-time code it "
+                     "sent to the phone or email: finish with `/v1/auth/login/verify` and the "
+                     "body's `challenge_id` (which also logs in)"},
+               403: {"description": "`sign-up-refused`: the risk check refused; nothing was "
+                     "opened"}},
+)  # fmt: skip
+def sign_up(
+    body: SignUp,
+    request: Request,
+    response: Response,
+    device_id: DeviceId = None,
+    user_agent: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Open an account. The sign-up is judged as an application by the risk engine first."""
+    signed = identity_of(request).sign_up(
+        body.username, body.password, ip=request.client.host if request.client else None,
+        device_id=device_id or None, user_agent=user_agent, display_name=body.display_name,
+        phone=body.phone, email=body.email, locale=body.locale,
+    )  # fmt: skip
+    if signed.challenge_id is None:
+        return user_json(signed.user)
+    response.status_code = 202
+    assert signed.expires_at is not None
+    return {
+        **user_json(signed.user), "status": "verify", "challenge_id": signed.challenge_id,
+        "expires_at": isoformat(signed.expires_at), "decision": signed.decision,
+        "reasons": list(signed.reasons),
+    }  # fmt: skip
 
 
 @router.post(

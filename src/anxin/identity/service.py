@@ -1,4 +1,4 @@
-"""Users, passwords, bearer tokens and login throttling.
+"""Users, passwords, bearer tokens, login throttling, and sign-ups judged as applications.
 
 Passwords are hashed with argon2id. A token is `payload.signature`: the payload names a
 token row and its expiry, the HMAC signature lets forged tokens be refused without a database
@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -31,6 +32,7 @@ from anxin.core.errors import (
     LoginRefused,
     NotFound,
     RateLimited,
+    SignUpRefused,
     StepUpRequired,
     Unauthenticated,
 )
@@ -45,6 +47,10 @@ _BAD_LOGIN = "wrong username or password"
 OK, BAD_PASSWORD, THROTTLED, BLOCKED = "ok", "bad_password", "throttled", "blocked"
 CHALLENGED, BAD_CODE = "challenged", "bad_code"
 _RANK: Final = {"allow": 0, "challenge": 1, "review": 2, "block": 3}
+SIGNING_UP: Final = {
+    "zh": "注册尚未完成：请输入发送到您手机或邮箱的验证码",
+    "en": "Sign-up is not finished: enter the code sent to your phone or email",
+}
 
 # Built once: every authenticated request and every payment runs these, and building a
 # statement costs about as much as running it.
@@ -78,12 +84,14 @@ class User:
     locale: str
     created_at: int
     email: str | None = None
+    active: bool = True
+    """False while a sign-up the risk check doubted waits for its one-time code."""
 
     @classmethod
     def from_row(cls, row: Any) -> User:
         return cls(
             row.id, row.username, row.display_name, row.phone, row.locale, row.created_at,
-            row.email,
+            row.email, row.activated_at is not None,
         )  # fmt: skip
 
 
@@ -108,6 +116,40 @@ class LoginVerdict:
 LoginHook = Callable[[LoginAttempt], LoginVerdict | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Application:
+    """A sign-up as the application hooks see it: judged before the account exists."""
+
+    user_id: str
+    username: str
+    at: datetime
+    ip: str | None
+    device_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpVerdict:
+    decision: str
+    reasons: tuple[dict[str, str], ...] = ()
+    opened: Callable[[Connection, User], None] | None = None
+    """Run in the transaction that opens a doubted account: the risk check freezes one it
+    sends for review, so the account never exists unfrozen."""
+
+
+ApplicationHook = Callable[[Application], SignUpVerdict | None]
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUp:
+    """The opened account, and the code challenge it waits for when the check doubted it."""
+
+    user: User
+    challenge_id: str | None = None
+    expires_at: int | None = None
+    decision: str = "allow"
+    reasons: tuple[dict[str, str], ...] = ()
+
+
 class Identity:
     def __init__(
         self,
@@ -130,6 +172,8 @@ class Identity:
         # Risk checks on a login whose password was right; the strictest verdict counts and
         # a block refuses the login (identity itself knows nothing about risk).
         self.on_login: list[LoginHook] = []
+        # Risk checks on a sign-up, as an application; the strictest verdict counts.
+        self.on_apply: list[ApplicationHook] = []
         # Where a step-up code goes (the app wires the notify outbox); without it a stepped-up
         # login goes through, as the hooks' own alerts then tell the user.
         self.send_code: stepup.CodeSender | None = None
@@ -147,6 +191,72 @@ class Identity:
         email: str | None = None,
         locale: str = "zh-CN",
     ) -> User:
+        """Open an active account without judging it: for the operator (the demo's seed, the
+        admin's tools). A person signing up goes through `sign_up`."""
+        user, row = self._new_account(username, password, display_name, phone, email, locale)
+        with self._opening() as conn:
+            conn.execute(insert(t.users), {**row, "activated_at": user.created_at})
+        self._opened(user)
+        return user
+
+    def sign_up(
+        self,
+        username: str,
+        password: str,
+        *,
+        ip: str | None,
+        device_id: str | None = None,
+        user_agent: str | None = None,
+        display_name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        locale: str = "zh-CN",
+    ) -> SignedUp:
+        """A person opening an account, judged first as an application by `on_apply`.
+
+        `block` opens nothing. `challenge` or `review` opens the account inactive and sends a
+        one-time code to its phone or email; `verify_login` with that code activates it and
+        logs it in (a login before then sends a fresh code). A doubted sign-up with nowhere to
+        send a code is refused: the code is what makes a doubted sign-up safe to open.
+        """
+        user, row = self._new_account(username, password, display_name, phone, email, locale)
+        self._require_free(user.username, phone)
+        verdict = self._judge_application(
+            Application(user.id, user.username, self.clock.now(), ip, device_id)
+        )
+        if verdict is None or verdict.decision == "allow":
+            with self._opening() as conn:
+                conn.execute(insert(t.users), {**row, "activated_at": user.created_at})
+            self._opened(user)
+            return SignedUp(user)
+        if verdict.decision == "block":
+            raise SignUpRefused(
+                "this sign-up looks unsafe and was refused; if it is you, contact support",
+                reasons=list(verdict.reasons),
+            )
+        if self.send_code is None or not (phone or email):
+            raise InvalidInput(
+                "to open this account we must send it a one-time code: give a phone number or "
+                "an email address", field="contact", reasons=list(verdict.reasons),
+            )  # fmt: skip
+        pending = replace(user, active=False)
+        attempt = {"user_id": user.id, "ip": (ip or "unknown")[:45], "device_id": device_id,
+                   "user_agent": (user_agent or None) and user_agent[:300]}  # fmt: skip
+        with self._opening() as conn:
+            conn.execute(insert(t.users), {**row, "activated_at": None})
+            if verdict.opened is not None:
+                verdict.opened(conn, pending)
+            challenge_id, expires = self._send_code(
+                conn, pending, attempt, verdict.decision, verdict.reasons, stepup.SIGN_UP
+            )
+        self._opened(pending)
+        return SignedUp(pending, challenge_id, expires, verdict.decision, verdict.reasons)
+
+    def _new_account(
+        self, username: str, password: str, display_name: str | None, phone: str | None,
+        email: str | None, locale: str,
+    ) -> tuple[User, dict[str, Any]]:  # fmt: skip
+        """The checked details of a new account, and its row (not yet stored)."""
         if not _USERNAME.fullmatch(username):
             raise InvalidInput(
                 "username must be 3-64 letters, digits, '.', '_' or '-'", field="username"
@@ -159,28 +269,49 @@ class Identity:
         if email is not None and not _EMAIL.fullmatch(email):
             raise InvalidInput("that does not look like an email address", field="email")
         user = User(new_id(), username.lower(), display_name or username, phone, locale, now, email)
+        row = {
+            "id": user.id, "username": user.username, "phone": phone, "email": email,
+            "display_name": user.display_name, "locale": locale,
+            "password_hash": self.hasher.hash(password), "password_changed_at": now,
+            "created_at": now,
+        }  # fmt: skip
+        return user, row
+
+    def _require_free(self, username: str, phone: str | None) -> None:
+        """Refuse a taken name or phone before the risk check, so a typo is not counted as
+        one more application from this IP (the insert still catches a race)."""
+        c = t.users.c
+        with self.db.read() as conn:
+            if conn.execute(select(c.id).where(c.username == username)).first() is not None:
+                raise Conflict("that username is already registered", field="username")
+            if phone is not None and conn.execute(
+                select(c.id).where(c.phone == phone)
+            ).first() is not None:  # fmt: skip
+                raise Conflict("that phone is already registered", field="phone")
+
+    @contextmanager
+    def _opening(self) -> Iterator[Connection]:
+        """The transaction that stores a new account; a taken name or phone is a Conflict."""
         try:
             with self.db.write() as conn:
-                conn.execute(
-                    insert(t.users),
-                    {
-                        "id": user.id,
-                        "username": user.username,
-                        "phone": phone,
-                        "email": email,
-                        "display_name": user.display_name,
-                        "locale": locale,
-                        "password_hash": self.hasher.hash(password),
-                        "password_changed_at": now,
-                        "created_at": now,
-                    },
-                )
+                yield conn
         except IntegrityError as exc:
             taken = "phone" if "phone" in str(exc.orig) else "username"
             raise Conflict(f"that {taken} is already registered", field=taken) from None
+
+    def _opened(self, user: User) -> None:
         for hook in self.on_register:
             hook(user)
-        return user
+
+    def _judge_application(self, application: Application) -> SignUpVerdict | None:
+        strictest: SignUpVerdict | None = None
+        for hook in self.on_apply:
+            verdict = hook(application)
+            if verdict is not None and (
+                strictest is None or _RANK[verdict.decision] > _RANK[strictest.decision]
+            ):
+                strictest = verdict
+        return strictest
 
     def user(self, user_id: str) -> User:
         with self.db.read() as conn:
@@ -197,8 +328,10 @@ class Identity:
             else ("phone", t.users.c.phone, phone or "")
         )
         with self.db.read() as conn:
-            row = conn.execute(select(t.users).where(column == value)).first()
-        if row is None:
+            row = conn.execute(
+                select(t.users).where(column == value, t.users.c.activated_at.is_not(None))
+            ).first()
+        if row is None:  # an account still waiting for its sign-up code cannot be paid yet
             raise NotFound(f"no Anxin user with {field} {value!r}", field=field)
         return User.from_row(row)
 
@@ -254,40 +387,52 @@ class Identity:
                 reasons=list(verdict.reasons),
             )
         attempt["user_id"] = user.id
+        if not user.active and self.can_send_code(user):
+            self._step_up(user, attempt, _finish_sign_up(verdict), stepup.SIGN_UP)
         if verdict is not None and self.steps_up(user, verdict.decision):
-            self._step_up(user, attempt, verdict, now)
+            self._step_up(user, attempt, verdict, stepup.LOGIN)
         with self.db.write() as conn:
             conn.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
-            token = self._issue(conn, attempt, decision, now)
+            token = self._issue(conn, attempt, decision, now, activate=not user.active)
         return token, user
 
     def steps_up(self, user: User, decision: str) -> bool:
         """Whether a login with this verdict waits for a one-time code: only when there is a
         phone or email to send it to (otherwise the hooks' alert is all that can be done)."""
-        return (
-            decision in stepup.STEP_UP
-            and self.send_code is not None
-            and bool(user.phone or user.email)
-        )
+        return decision in stepup.STEP_UP and self.can_send_code(user)
+
+    def can_send_code(self, user: User) -> bool:
+        return self.send_code is not None and bool(user.phone or user.email)
 
     def _step_up(
-        self, user: User, attempt: dict[str, Any], verdict: LoginVerdict, now: int
+        self, user: User, attempt: dict[str, Any], verdict: LoginVerdict, purpose: str
     ) -> None:
-        assert self.send_code is not None
         with self.db.write() as conn:
-            challenge_id, code, expires = stepup.keep(
-                conn, self._key, attempt, verdict.decision, list(verdict.reasons), now
+            challenge_id, expires = self._send_code(
+                conn, user, attempt, verdict.decision, verdict.reasons, purpose
             )
             conn.execute(
                 insert(t.login_events),
                 {**attempt, "outcome": CHALLENGED, "decision": verdict.decision},
             )
-            self.send_code(conn, user, code, stepup.SECONDS // 60)
         raise StepUpRequired(
             "to finish logging in, enter the one-time code we sent to your phone or email",
             challenge_id=challenge_id, expires_at=isoformat(expires),
             reasons=list(verdict.reasons),
         )  # fmt: skip
+
+    def _send_code(
+        self, conn: Connection, user: User, attempt: dict[str, Any], decision: str,
+        reasons: tuple[dict[str, str], ...], purpose: str,
+    ) -> tuple[str, int]:  # fmt: skip
+        """Keep a challenge and queue its code, in `conn`; (challenge id, when it expires)."""
+        assert self.send_code is not None
+        now = to_micros(self.clock.now())
+        challenge_id, code, expires = stepup.keep(
+            conn, self._key, attempt, decision, list(reasons), now
+        )
+        self.send_code(conn, user, code, stepup.SECONDS // 60, purpose)
+        return challenge_id, expires
 
     def verify_login(self, challenge_id: str, code: str) -> tuple[str, User]:
         """Finish a stepped-up login with its one-time code: a session, or why not."""
@@ -309,13 +454,21 @@ class Identity:
         with self.db.write() as conn:
             if not stepup.close(conn, challenge_id, stepup.PASSED, now):
                 raise InvalidState("this code was already used; log in again", field="code")
-            token = self._issue(conn, attempt, row.decision, now)
-        return token, user
+            token = self._issue(conn, attempt, row.decision, now, activate=not user.active)
+        return token, replace(user, active=True)
 
     def _issue(
-        self, conn: Connection, attempt: dict[str, Any], decision: str | None, now: int
-    ) -> str:
-        """A session token for a login that passed, kept beside its history row."""
+        self, conn: Connection, attempt: dict[str, Any], decision: str | None, now: int,
+        *, activate: bool = False,
+    ) -> str:  # fmt: skip
+        """A session token for a login that passed, kept beside its history row; `activate`
+        finishes a sign-up that waited for its code (or that no code could be sent for)."""
+        if activate:
+            conn.execute(
+                update(t.users)
+                .where(t.users.c.id == attempt["user_id"], t.users.c.activated_at.is_(None))
+                .values(activated_at=now)
+            )
         expires = now + self.token_ttl_seconds * 1_000_000
         token_id = secrets.token_urlsafe(24)
         conn.execute(insert(t.login_events), {**attempt, "outcome": OK, "decision": decision})
@@ -461,3 +614,10 @@ class Identity:
     def _sign_body(self, body: str) -> str:
         mac = hmac.new(self._key, body.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def _finish_sign_up(verdict: LoginVerdict | None) -> LoginVerdict:
+    """A login to an account whose sign-up waits for its code: a fresh code, saying so."""
+    if verdict is None or _RANK[verdict.decision] < _RANK["challenge"]:
+        return LoginVerdict("challenge", (SIGNING_UP,))
+    return LoginVerdict(verdict.decision, (SIGNING_UP, *verdict.reasons))

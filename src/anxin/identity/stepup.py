@@ -1,11 +1,13 @@
-"""Step-up at login: a one-time code between a right password and a session.
+"""Step-up at login and sign-up: a one-time code between a right password and a session.
 
 When the login hooks (the risk check) answer `challenge` or `review`, `Identity.login`
 issues no token: it keeps a challenge and has the code sent to the account's phone or email
 (`CodeSender`, wired by the app to the notify outbox), and the client finishes with
-`Identity.verify_login`. The code is stored only as an HMAC keyed with the server secret, a
-try is spent before it is checked (parallel guesses each cost one), the third wrong code or
-the deadline ends the challenge, and the challenge id is random, not a time-ordered id.
+`Identity.verify_login`. A sign-up the application hooks doubt opens the account inactive
+and keeps the same kind of challenge; passing it activates the account and logs it in.
+The code is stored only as an HMAC keyed with the server secret, a try is spent before it
+is checked (parallel guesses each cost one), the third wrong code or the deadline ends the
+challenge, and the challenge id is random, not a time-ordered id.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ STEP_UP: Final = frozenset({"challenge", "review"})
 """Verdicts that ask for the code: at login nobody can review in time, so a review steps up
 too."""
 WAITING, PASSED, FAILED = "waiting", "passed", "failed"
+LOGIN, SIGN_UP = "login", "sign-up"
+"""What a code is for, so its message says so."""
 
-CodeSender = Callable[[Connection, Any, str, int], None]
-"""(transaction, user, code, minutes it is valid): queue the code to the user's phone or email
-in the same transaction that keeps the challenge."""
+CodeSender = Callable[[Connection, Any, str, int, str], None]
+"""(transaction, user, code, minutes it is valid, LOGIN or SIGN_UP): queue the code to the
+user's phone or email in the same transaction that keeps the challenge."""
 
 
 def new_code() -> str:

@@ -19,6 +19,8 @@ users = Table(
     Column("locale", String(10), nullable=False),
     Column("password_changed_at", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # NULL while a sign-up the risk check doubted waits for its one-time code.
+    Column("activated_at", BigInteger, nullable=True),
 )
 
 tokens = Table(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, isoformat, to_micros
@@ -44,18 +44,28 @@ def freeze(
     reason: str,
 ) -> Freeze:  # fmt: skip
     """Freeze `subject_id` (a user id for an account, a card id for a card)."""
-    reason = _reason(reason)
-    now = to_micros(clock.now())
-    row = {"kind": kind, "subject_id": subject_id, "user_id": user_id, "actor": actor[:100],
-           "reason": reason, "frozen_at": now}  # fmt: skip
     try:
         with db.write() as conn:
-            if _current(conn, kind, subject_id) is not None:
-                raise InvalidState(f"this {kind} is already frozen", field=kind)
-            conn.execute(insert(freezes), row)
-            conn.execute(insert(freeze_audit), _audit(row, "freeze", now))
+            return freeze_in(
+                conn, kind, subject_id, user_id=user_id, actor=actor, reason=reason,
+                now=to_micros(clock.now()),
+            )  # fmt: skip
     except IntegrityError:  # frozen by someone else at the same moment
         raise InvalidState(f"this {kind} is already frozen", field=kind) from None
+
+
+def freeze_in(
+    conn: Connection, kind: str, subject_id: str, *, user_id: str, actor: str, reason: str,
+    now: int,
+) -> Freeze:  # fmt: skip
+    """`freeze` inside the caller's transaction (an account opened frozen, all or none)."""
+    reason = _reason(reason)
+    row = {"kind": kind, "subject_id": subject_id, "user_id": user_id, "actor": actor[:100],
+           "reason": reason, "frozen_at": now}  # fmt: skip
+    if _current(conn, kind, subject_id) is not None:
+        raise InvalidState(f"this {kind} is already frozen", field=kind)
+    conn.execute(insert(freezes), row)
+    conn.execute(insert(freeze_audit), _audit(row, "freeze", now))
     return Freeze(kind, subject_id, user_id, actor[:100], reason, now)
 
 

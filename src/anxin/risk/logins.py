@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from anxin.core.clock import Clock, to_micros
 from anxin.core.db import Database
 from anxin.identity.service import Identity, LoginAttempt, LoginHook, LoginVerdict, User
-from anxin.identity.stepup import CodeSender
+from anxin.identity.stepup import SIGN_UP, CodeSender
 from anxin.notify import Message, enqueue
 from anxin.notify.preferences import CODE
 from anxin.risk.service import RiskService
@@ -49,20 +49,28 @@ def login_check(risk: RiskService, identity: Identity, db: Database, clock: Cloc
     return check
 
 
-def send_login_code(clock: Clock) -> CodeSender:
+def send_step_up_code(clock: Clock) -> CodeSender:
     """The step-up code, as a one-time code message (phone or email only, never the in-app
-    inbox a stolen session could read), saying what it is for."""
+    inbox a stolen session could read), saying what it is for: a login with the password
+    (so an owner who is not logging in knows to act) or opening the account."""
 
-    def send(conn: Connection, user: User, code: str, minutes: int) -> None:
+    def send(conn: Connection, user: User, code: str, minutes: int, purpose: str) -> None:
+        if purpose == SIGN_UP:
+            body_zh = (f"您正在开通安心账户，验证码{code}，{minutes}分钟内有效。"
+                       "请勿告诉任何人，安心工作人员不会向您索要验证码。")  # fmt: skip
+            body_en = (
+                f"You are opening an Anxin account. The code is {code}, valid for "
+                f"{minutes} minutes. Never share it: Anxin staff never ask for it."
+            )
+        else:
+            body_zh = (f"有人正在用您的密码登录安心，验证码{code}，{minutes}分钟内有效。"
+                       "如果不是您本人，请勿告诉任何人，并立即修改密码。")  # fmt: skip
+            body_en = (f"Someone is logging in to Anxin with your password. The code is {code}, "
+                       f"valid for {minutes} minutes. If this is not you, never share it and "
+                       "change your password now.")  # fmt: skip
         enqueue(conn, [Message(
-            user.id, CODE,
-            title_zh=f"安心验证码 {code}",
-            body_zh=f"有人正在用您的密码登录安心，验证码{code}，{minutes}分钟内有效。"
-            "如果不是您本人，请勿告诉任何人，并立即修改密码。",
-            title_en=f"Anxin code {code}",
-            body_en=f"Someone is logging in to Anxin with your password. The code is {code}, "
-            f"valid for {minutes} minutes. If this is not you, never share it and change "
-            "your password now.",
+            user.id, CODE, title_zh=f"安心验证码 {code}", body_zh=body_zh,
+            title_en=f"Anxin code {code}", body_en=body_en,
         )], to_micros(clock.now()))  # fmt: skip
 
     return send

@@ -1,12 +1,12 @@
-"""The live risk engine inside a running Anxin: payments and logins in, verdicts out.
+"""The live risk engine inside a running Anxin: payments, logins and sign-ups in, verdicts out.
 
-One `RiskEngine` per process, fed every payment and login as it happens (its state is warmed
-from nothing at start: a restart forgets habits, it does not invent them). Deciding mutates
-the engine's state, so decisions are serialised by a lock; they take microseconds. Every
-decision goes to the hash-chained `risk_decisions` log in batches, written by the
-maintenance loop every second and at shutdown, outside the decision lock: logging never
-puts a database write on a payment's path (only a loop stalled for `LOG_BATCH` decisions
-makes the deciding thread write them itself, so memory stays bounded).
+One `RiskEngine` per process, fed every payment, login and sign-up as it happens (its state
+is warmed from nothing at start: a restart forgets habits, it does not invent them).
+Deciding mutates the engine's state, so decisions are serialised by a lock; they take
+microseconds. Every decision goes to the hash-chained `risk_decisions` log in batches,
+written by the maintenance loop every second and at shutdown, outside the decision lock:
+logging never puts a database write on a payment's path (only a loop stalled for `LOG_BATCH`
+decisions makes the deciding thread write them itself, so memory stays bounded).
 
 Location is used only when the user's "location" consent allows it (`use_location`).
 
@@ -54,7 +54,8 @@ def settle(verdict: Verdict, features: Features) -> Verdict:
 
 
 class RiskService:
-    """Owns the live engine; `hook` is the payments risk hook, `login` the login check."""
+    """Owns the live engine; `hook` is the payments risk hook, `login` the login check,
+    `application` the sign-up check."""
 
     def __init__(
         self,
@@ -150,6 +151,18 @@ class RiskService:
             new_id(), "login", to_micros(at), user_id, device_id=device_id, ip=ip,
             lat=lat, lon=lon, password_changed_at=password_changed_at,
         )  # fmt: skip
+        return self.decide(event)
+
+    def application(
+        self, user_id: str, at: datetime, *, ip: str | None, device_id: str | None
+    ) -> Verdict:
+        """Judge (and log) one sign-up before the account is opened.
+
+        The phone number is not passed: Anxin lets one account hold a number at a time, so a
+        number can only link a new account to one whose holder erased it, and that link is
+        neither evidence of a ring nor something an erased account should leave behind.
+        """
+        event = Event(new_id(), "application", to_micros(at), user_id, device_id=device_id, ip=ip)
         return self.decide(event)
 
     def flush(self) -> int:

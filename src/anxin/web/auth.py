@@ -63,12 +63,13 @@ def login(page: AnyPage, form: PostedForm) -> Response:
 
 def _code_page(
     page: Page, challenge_id: str, target: str, *, reasons: list[dict[str, str]],
-    error: AnxinError | None = None,
+    error: AnxinError | None = None, signing_up: bool = False,
 ) -> Response:  # fmt: skip
-    """The second step of a login the risk check doubted: the code sent by SMS or email."""
+    """The second step of a login (or sign-up) the risk check doubted: the code sent by SMS
+    or email."""
     return page.render(
         "login_code.html", status=error.status if error else 200, challenge_id=challenge_id,
-        next=target, reasons=reasons, error=error,
+        next=target, reasons=reasons, error=error, signing_up=signing_up,
     )  # fmt: skip
 
 
@@ -95,17 +96,25 @@ def signup_form(page: AnyPage) -> Response:
 
 @router.post("/signup")
 def signup(page: AnyPage, form: PostedForm) -> Response:
+    """Open the account and log in; a sign-up the risk check doubts asks for the code it sent
+    first, on the same page a doubted login uses (passing it activates and logs in)."""
     values = {name: form.get(name) for name in ("username", "display_name", "phone")}
-    identity = page.services.identity
+    identity, request = page.services.identity, page.request
     try:
         if form.get("password") != form.get("password_again"):
             raise InvalidInput("the two passwords differ", field="password_again")
-        user = identity.register(
-            form.get("username"), form.get("password"),
+        signed = identity.sign_up(
+            form.get("username"), form.get("password"), ip=_client_ip(request),
+            device_id=session.device_id(request), user_agent=request.headers.get("user-agent"),
             display_name=form.optional("display_name"), phone=form.optional("phone"),
             locale="zh-CN" if page.lang == "zh" else "en",
         )  # fmt: skip
-        token = _log_in(page, user.username, form.get("password"))
+        if signed.challenge_id is not None:
+            response = _code_page(page, signed.challenge_id, "/", reasons=list(signed.reasons),
+                                  signing_up=True)  # fmt: skip
+            session.remember_device(request, response)
+            return response
+        token = _log_in(page, signed.user.username, form.get("password"))
     except AnxinError as error:
         return page.render("signup.html", status=error.status, values=values, error=error)
     return _signed_in(page, token, "/")

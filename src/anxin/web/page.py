@@ -86,12 +86,15 @@ class Page:
         text = self.t(general) if translate(self.lang, general) != general else ""
         text = text or self.t("errors.generic")
         explained = error.extra.get("explained")
+        reasons = error.extra.get("reasons")
+        if not explained and isinstance(reasons, list):
+            # A login or sign-up refusal words its reasons in both languages.
+            explained = [r for r in reasons if isinstance(r, dict)]
         if isinstance(explained, list) and explained:
             said = [
                 str(r.get(self.lang) or r.get("en", "")) for r in explained if isinstance(r, dict)
             ]
             return f"{text} {'; '.join(said)}"
-        reasons = error.extra.get("reasons")
         if self.lang == "en" and isinstance(reasons, list) and reasons:
             return f"{text} {'; '.join(str(r) for r in reasons)}"
         if self.lang == "en" and error.status in (404, 409, 422):
