@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,9 +13,10 @@ import pytest
 from riskkit import T0, Story, shipped
 
 from anxin.core.errors import InvalidInput
-from anxin.risk.engine import RiskEngine
-from anxin.risk.features import FEATURES
-from anxin.risk.rules import LiveRules, format_money, load_rules, shipped_rules_path
+from anxin.risk.engine import RiskEngine, judge
+from anxin.risk.events import parse_event
+from anxin.risk.features import FEATURES, FeatureState
+from anxin.risk.rules import RANK, LiveRules, format_money, load_rules, shipped_rules_path
 
 GOOD = textwrap.dedent(
     """
@@ -65,6 +67,19 @@ def test_the_shipped_model_scores_logins_and_payments_but_not_sign_ups() -> None
     assert applied.model_probability is None and logged_in.model_probability is not None
 
 
+def test_the_model_alone_holds_for_review_at_most_and_a_rule_can_still_refuse() -> None:
+    rules, model = shipped()
+    assert rules.model.strongest == RANK["review"]
+    certain = replace(model, weights=(0.0,) * len(model.weights), offset=20.0)
+    payment = {"event_id": "e1", "type": "payment", "ts": T0.isoformat(), "user_id": "u1",
+               "amount": "10", "currency": "CNY", "payee_id": "shop"}  # fmt: skip
+    features = FeatureState().extract(parse_event(payment))
+    alone = judge(rules, features, certain)
+    assert alone.score > 0.99 and alone.decision == "review"
+    ring = {**features, "linked_accounts": 5, "linked_devices": 1}
+    assert judge(rules, ring, certain).decision == "block"
+
+
 def test_a_good_file_loads_with_version_and_digest() -> None:
     ruleset = load_rules(GOOD, "good.yaml")
     assert ruleset.version == "7" and len(ruleset.digest) == 12
@@ -91,6 +106,7 @@ def test_a_good_file_loads_with_version_and_digest() -> None:
         ("version: 7", "version: ''", "version: required"),
         ("enabled: false", "enabled: maybe", "model.enabled"),
         ("enabled: false", "enabled: false, events: [signup]", "model.events"),
+        ("enabled: false", "enabled: false, strongest: freeze", "model.strongest"),
     ],
 )
 def test_each_problem_is_named(old: str, new: str, problem: str) -> None:

@@ -75,14 +75,19 @@ def test_a_doubted_sign_up_asks_for_the_texted_code_and_the_code_opens_and_signs
 ) -> None:
     _doubt_every_sign_up(client, "challenge")
     page = post_form(client, "/signup", "/signup", _sign_up_form("xiaohong", "13912345678"))
+    assert 'name="signing_up" value="1"' in page.text
     shown = text_of(page.text)
     assert page.status_code == 200 and "开通还需要一步" in shown and "陌生设备" in shown
     assert client.get("/", follow_redirects=False).status_code == 303, "not signed in yet"
     challenge_id = re.search(r'name="challenge_id" value="([^"]+)"', page.text)
     assert challenge_id is not None
-    form = {"csrf": csrf_of(page.text), "challenge_id": challenge_id.group(1), "next": "/"}
-    right = client.post("/login/code", data={**form, "code": texted_code(client)},
-                        follow_redirects=False)  # fmt: skip
+    form = {"csrf": csrf_of(page.text), "challenge_id": challenge_id.group(1), "next": "/",
+            "signing_up": "1"}  # fmt: skip
+    code = texted_code(client)
+    wrong = client.post("/login/code", data={**form, "code": "000000" if code != "000000"
+                                             else "111111"})  # fmt: skip
+    assert wrong.status_code == 422 and "开通还需要一步" in text_of(wrong.text)
+    right = client.post("/login/code", data={**form, "code": code}, follow_redirects=False)
     assert right.status_code == 303 and client.get("/").status_code == 200
 
 

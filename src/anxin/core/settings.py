@@ -61,7 +61,8 @@ class Settings(BaseSettings):
         "unset = kept in this process.",
     )
     risk_engine: bool = Field(
-        default=True, description="Decide payments and logins with the risk engine; off = allow."
+        default=True,
+        description="Decide payments, logins and sign-ups with the risk engine; off = allow.",
     )
     hold_challenge_seconds: int = Field(
         default=300, ge=30, description="A step-up challenge not passed in this time is voided."

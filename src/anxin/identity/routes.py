@@ -20,6 +20,11 @@ def identity_of(request: Request) -> Identity:
     return identity
 
 
+def client_ip(request: Request) -> str:
+    """The caller's address as logins and sign-ups record it."""
+    return request.client.host if request.client else "unknown"
+
+
 def _bearer(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -99,18 +104,18 @@ def sign_up(
 ) -> dict[str, Any]:
     """Open an account. The sign-up is judged as an application by the risk engine first."""
     signed = identity_of(request).sign_up(
-        body.username, body.password, ip=request.client.host if request.client else None,
+        body.username, body.password, ip=client_ip(request),
         device_id=device_id or None, user_agent=user_agent, display_name=body.display_name,
         phone=body.phone, email=body.email, locale=body.locale,
     )  # fmt: skip
-    if signed.challenge_id is None:
+    challenge = signed.challenge
+    if challenge is None:
         return user_json(signed.user)
     response.status_code = 202
-    assert signed.expires_at is not None
     return {
-        **user_json(signed.user), "status": "verify", "challenge_id": signed.challenge_id,
-        "expires_at": isoformat(signed.expires_at), "decision": signed.decision,
-        "reasons": list(signed.reasons),
+        **user_json(signed.user), "status": "verify", "challenge_id": challenge.challenge_id,
+        "expires_at": isoformat(challenge.expires_at), "decision": challenge.decision,
+        "reasons": list(challenge.reasons),
     }  # fmt: skip
 
 
@@ -127,10 +132,10 @@ def login(
     user_agent: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     identity = identity_of(request)
-    ip = request.client.host if request.client else "unknown"
     token, user = identity.login(
-        body.username, body.password, ip, device_id=device_id or None, user_agent=user_agent
-    )
+        body.username, body.password, client_ip(request), device_id=device_id or None,
+        user_agent=user_agent,
+    )  # fmt: skip
     return _session_json(identity, token, user)
 
 
@@ -143,7 +148,8 @@ class LoginCode(BaseModel):
 
 @router.post("/v1/auth/login/verify")
 def verify_login(body: LoginCode, request: Request) -> dict[str, Any]:
-    """Finish a login the risk check stepped up, with the code sent by SMS or email."""
+    """Finish a login the risk check stepped up, or a sign-up it doubted (which this
+    activates), with the code sent by SMS or email."""
     identity = identity_of(request)
     token, user = identity.verify_login(body.challenge_id, body.code)
     return _session_json(identity, token, user)

@@ -12,15 +12,15 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from anxin.core.clock import Clock, isoformat, to_micros
@@ -47,7 +47,10 @@ _BAD_LOGIN = "wrong username or password"
 OK, BAD_PASSWORD, THROTTLED, BLOCKED = "ok", "bad_password", "throttled", "blocked"
 CHALLENGED, BAD_CODE = "challenged", "bad_code"
 _RANK: Final = {"allow": 0, "challenge": 1, "review": 2, "block": 3}
-SIGNING_UP: Final = {
+PENDING_SECONDS: Final = 24 * 3600
+"""How long a doubted sign-up keeps its name and number while it waits for its code."""
+_SIGNING_UP: Final = {
+    "code": "SIGN_UP_NOT_FINISHED",
     "zh": "注册尚未完成：请输入发送到您手机或邮箱的验证码",
     "en": "Sign-up is not finished: enter the code sent to your phone or email",
 }
@@ -125,6 +128,9 @@ class Application:
     at: datetime
     ip: str | None
     device_id: str | None
+    tentative: bool = False
+    """Judge without counting it: asked first when a doubted sign-up could not be verified,
+    so an applicant told to add a phone number is not held against their own retry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +146,21 @@ ApplicationHook = Callable[[Application], SignUpVerdict | None]
 
 
 @dataclass(frozen=True, slots=True)
+class Challenge:
+    """A one-time code sent and waiting: what the client sends back, until when, and why."""
+
+    challenge_id: str
+    expires_at: int
+    decision: str
+    reasons: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SignedUp:
-    """The opened account, and the code challenge it waits for when the check doubted it."""
+    """The account, and the code it waits for when the check doubted the sign-up."""
 
     user: User
-    challenge_id: str | None = None
-    expires_at: int | None = None
-    decision: str = "allow"
-    reasons: tuple[dict[str, str], ...] = ()
+    challenge: Challenge | None = None
 
 
 class Identity:
@@ -175,7 +188,8 @@ class Identity:
         # Risk checks on a sign-up, as an application; the strictest verdict counts.
         self.on_apply: list[ApplicationHook] = []
         # Where a step-up code goes (the app wires the notify outbox); without it a stepped-up
-        # login goes through, as the hooks' own alerts then tell the user.
+        # login goes through, as the hooks' own alerts then tell the user, and a doubted
+        # sign-up cannot be opened.
         self.send_code: stepup.CodeSender | None = None
         self._dummy_hash = self.hasher.hash(secrets.token_hex(8))
 
@@ -191,8 +205,8 @@ class Identity:
         email: str | None = None,
         locale: str = "zh-CN",
     ) -> User:
-        """Open an active account without judging it: for the operator (the demo's seed, the
-        admin's tools). A person signing up goes through `sign_up`."""
+        """Open an active account without judging it: for the operator (the demo's seed). A
+        person signing up goes through `sign_up`."""
         user, row = self._new_account(username, password, display_name, phone, email, locale)
         with self._opening() as conn:
             conn.execute(insert(t.users), {**row, "activated_at": user.created_at})
@@ -214,16 +228,22 @@ class Identity:
     ) -> SignedUp:
         """A person opening an account, judged first as an application by `on_apply`.
 
-        `block` opens nothing. `challenge` or `review` opens the account inactive and sends a
-        one-time code to its phone or email; `verify_login` with that code activates it and
-        logs it in (a login before then sends a fresh code). A doubted sign-up with nowhere to
-        send a code is refused: the code is what makes a doubted sign-up safe to open.
+        `block` opens nothing. `challenge` or `review` stores the account inactive and sends a
+        one-time code to its phone or email; `verify_login` with that code activates it, runs
+        `on_register` (its wallet) and logs it in. A login before then sends a fresh code; an
+        account left inactive for `PENDING_SECONDS` gives up its name and number to the next
+        sign-up that asks for them. A doubted sign-up with nowhere to send a code is refused:
+        the code is what makes a doubted sign-up safe to open.
         """
         user, row = self._new_account(username, password, display_name, phone, email, locale)
         self._require_free(user.username, phone)
-        verdict = self._judge_application(
-            Application(user.id, user.username, self.clock.now(), ip, device_id)
-        )
+        application = Application(user.id, user.username, self.clock.now(), ip, device_id)
+        reachable = self.send_code is not None and bool(phone or email)
+        if not reachable:
+            peek = _strictest(hook(replace(application, tentative=True)) for hook in self.on_apply)
+            if peek is not None and peek.decision in stepup.STEP_UP:
+                raise _unreachable(peek)
+        verdict = _strictest(hook(application) for hook in self.on_apply)
         if verdict is None or verdict.decision == "allow":
             with self._opening() as conn:
                 conn.execute(insert(t.users), {**row, "activated_at": user.created_at})
@@ -234,11 +254,8 @@ class Identity:
                 "this sign-up looks unsafe and was refused; if it is you, contact support",
                 reasons=list(verdict.reasons),
             )
-        if self.send_code is None or not (phone or email):
-            raise InvalidInput(
-                "to open this account we must send it a one-time code: give a phone number or "
-                "an email address", field="contact", reasons=list(verdict.reasons),
-            )  # fmt: skip
+        if not reachable:  # the tentative look allowed it; the real one, a moment later, not
+            raise _unreachable(verdict)
         pending = replace(user, active=False)
         attempt = {"user_id": user.id, "ip": (ip or "unknown")[:45], "device_id": device_id,
                    "user_agent": (user_agent or None) and user_agent[:300]}  # fmt: skip
@@ -246,11 +263,10 @@ class Identity:
             conn.execute(insert(t.users), {**row, "activated_at": None})
             if verdict.opened is not None:
                 verdict.opened(conn, pending)
-            challenge_id, expires = self._send_code(
+            challenge = self._send_code(
                 conn, pending, attempt, verdict.decision, verdict.reasons, stepup.SIGN_UP
             )
-        self._opened(pending)
-        return SignedUp(pending, challenge_id, expires, verdict.decision, verdict.reasons)
+        return SignedUp(pending, challenge)
 
     def _new_account(
         self, username: str, password: str, display_name: str | None, phone: str | None,
@@ -279,9 +295,20 @@ class Identity:
 
     def _require_free(self, username: str, phone: str | None) -> None:
         """Refuse a taken name or phone before the risk check, so a typo is not counted as
-        one more application from this IP (the insert still catches a race)."""
+        one more application from this IP (the insert still catches a race). A sign-up left
+        without its code for `PENDING_SECONDS` gives its name and number up first: otherwise a
+        mistyped or borrowed number would hold them for ever."""
         c = t.users.c
-        with self.db.read() as conn:
+        stale = to_micros(self.clock.now()) - PENDING_SECONDS * 1_000_000
+        taken = c.username == username if phone is None else or_(
+            c.username == username, c.phone == phone
+        )  # fmt: skip
+        with self.db.write() as conn:
+            conn.execute(
+                update(t.users)
+                .where(taken, c.activated_at.is_(None), c.created_at < stale)
+                .values(username=literal("expired.") + c.id, phone=None)
+            )
             if conn.execute(select(c.id).where(c.username == username)).first() is not None:
                 raise Conflict("that username is already registered", field="username")
             if phone is not None and conn.execute(
@@ -302,16 +329,6 @@ class Identity:
     def _opened(self, user: User) -> None:
         for hook in self.on_register:
             hook(user)
-
-    def _judge_application(self, application: Application) -> SignUpVerdict | None:
-        strictest: SignUpVerdict | None = None
-        for hook in self.on_apply:
-            verdict = hook(application)
-            if verdict is not None and (
-                strictest is None or _RANK[verdict.decision] > _RANK[strictest.decision]
-            ):
-                strictest = verdict
-        return strictest
 
     def user(self, user_id: str) -> User:
         with self.db.read() as conn:
@@ -376,9 +393,8 @@ class Identity:
         user = User.from_row(row)
         # The password set at sign-up is not a change of password (a signal of takeover).
         changed = row.password_changed_at if row.password_changed_at > user.created_at else None
-        verdict = self._judge(
-            LoginAttempt(user, self.clock.now(), ip, device_id, user_agent, changed)
-        )
+        attempted = LoginAttempt(user, self.clock.now(), ip, device_id, user_agent, changed)
+        verdict = _strictest(hook(attempted) for hook in self.on_login)
         decision = verdict.decision if verdict is not None else None
         if verdict is not None and verdict.decision == "block":
             self._record({**attempt, "user_id": user.id}, decision, BLOCKED)
@@ -387,52 +403,61 @@ class Identity:
                 reasons=list(verdict.reasons),
             )
         attempt["user_id"] = user.id
-        if not user.active and self.can_send_code(user):
+        if not user.active:  # a sign-up waiting for its code: only the code finishes it
+            if not self._reachable(user):
+                raise InvalidState(
+                    "this sign-up was never finished and no code can be sent to finish it "
+                    "now; contact support", field="username",
+                )  # fmt: skip
             self._step_up(user, attempt, _finish_sign_up(verdict), stepup.SIGN_UP)
         if verdict is not None and self.steps_up(user, verdict.decision):
             self._step_up(user, attempt, verdict, stepup.LOGIN)
         with self.db.write() as conn:
             conn.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
-            token = self._issue(conn, attempt, decision, now, activate=not user.active)
+            token = self._issue(conn, attempt, decision, now)
         return token, user
 
     def steps_up(self, user: User, decision: str) -> bool:
         """Whether a login with this verdict waits for a one-time code: only when there is a
         phone or email to send it to (otherwise the hooks' alert is all that can be done)."""
-        return decision in stepup.STEP_UP and self.can_send_code(user)
+        return decision in stepup.STEP_UP and self._reachable(user)
 
-    def can_send_code(self, user: User) -> bool:
+    def _reachable(self, user: User) -> bool:
+        """Whether a one-time code can be sent to this account."""
         return self.send_code is not None and bool(user.phone or user.email)
 
     def _step_up(
         self, user: User, attempt: dict[str, Any], verdict: LoginVerdict, purpose: str
     ) -> None:
         with self.db.write() as conn:
-            challenge_id, expires = self._send_code(
+            challenge = self._send_code(
                 conn, user, attempt, verdict.decision, verdict.reasons, purpose
             )
             conn.execute(
                 insert(t.login_events),
                 {**attempt, "outcome": CHALLENGED, "decision": verdict.decision},
             )
+        doing = "signing up" if purpose == stepup.SIGN_UP else "logging in"
         raise StepUpRequired(
-            "to finish logging in, enter the one-time code we sent to your phone or email",
-            challenge_id=challenge_id, expires_at=isoformat(expires),
+            f"to finish {doing}, enter the one-time code we sent to your phone or email",
+            challenge_id=challenge.challenge_id, expires_at=isoformat(challenge.expires_at),
             reasons=list(verdict.reasons),
         )  # fmt: skip
 
     def _send_code(
         self, conn: Connection, user: User, attempt: dict[str, Any], decision: str,
         reasons: tuple[dict[str, str], ...], purpose: str,
-    ) -> tuple[str, int]:  # fmt: skip
-        """Keep a challenge and queue its code, in `conn`; (challenge id, when it expires)."""
+    ) -> Challenge:  # fmt: skip
+        """Keep a challenge and queue its code, in `conn`; at most `stepup.HOURLY` codes an
+        hour per account, so nobody who knows a password floods its phone."""
         assert self.send_code is not None
         now = to_micros(self.clock.now())
+        stepup.require_quota(conn, user.id, now)
         challenge_id, code, expires = stepup.keep(
             conn, self._key, attempt, decision, list(reasons), now
         )
         self.send_code(conn, user, code, stepup.SECONDS // 60, purpose)
-        return challenge_id, expires
+        return Challenge(challenge_id, expires, decision, reasons)
 
     def verify_login(self, challenge_id: str, code: str) -> tuple[str, User]:
         """Finish a stepped-up login with its one-time code: a session, or why not."""
@@ -455,14 +480,17 @@ class Identity:
             if not stepup.close(conn, challenge_id, stepup.PASSED, now):
                 raise InvalidState("this code was already used; log in again", field="code")
             token = self._issue(conn, attempt, row.decision, now, activate=not user.active)
-        return token, replace(user, active=True)
+        if not user.active:
+            user = replace(user, active=True)
+            self._opened(user)
+        return token, user
 
     def _issue(
         self, conn: Connection, attempt: dict[str, Any], decision: str | None, now: int,
         *, activate: bool = False,
     ) -> str:  # fmt: skip
         """A session token for a login that passed, kept beside its history row; `activate`
-        finishes a sign-up that waited for its code (or that no code could be sent for)."""
+        finishes a sign-up that waited for its code."""
         if activate:
             conn.execute(
                 update(t.users)
@@ -485,16 +513,6 @@ class Identity:
                 select(t.users.c.password_hash).where(t.users.c.id == user_id)
             ).scalar_one_or_none()
         return self._password_ok(stored, password)
-
-    def _judge(self, attempt: LoginAttempt) -> LoginVerdict | None:
-        strictest: LoginVerdict | None = None
-        for hook in self.on_login:
-            verdict = hook(attempt)
-            if verdict is not None and (
-                strictest is None or _RANK[verdict.decision] > _RANK[strictest.decision]
-            ):
-                strictest = verdict
-        return strictest
 
     def _record(self, attempt: dict[str, Any], decision: str | None, outcome: str) -> None:
         with self.db.write() as conn:
@@ -619,5 +637,26 @@ class Identity:
 def _finish_sign_up(verdict: LoginVerdict | None) -> LoginVerdict:
     """A login to an account whose sign-up waits for its code: a fresh code, saying so."""
     if verdict is None or _RANK[verdict.decision] < _RANK["challenge"]:
-        return LoginVerdict("challenge", (SIGNING_UP,))
-    return LoginVerdict(verdict.decision, (SIGNING_UP, *verdict.reasons))
+        return LoginVerdict("challenge", (_SIGNING_UP,))
+    return LoginVerdict(verdict.decision, (_SIGNING_UP, *verdict.reasons))
+
+
+Verdict = TypeVar("Verdict", LoginVerdict, SignUpVerdict)
+
+
+def _strictest(verdicts: Iterable[Verdict | None]) -> Verdict | None:
+    """The strictest of the hooks' verdicts (None when no hook had one)."""
+    strictest: Verdict | None = None
+    for verdict in verdicts:
+        if verdict is not None and (
+            strictest is None or _RANK[verdict.decision] > _RANK[strictest.decision]
+        ):
+            strictest = verdict
+    return strictest
+
+
+def _unreachable(verdict: SignUpVerdict) -> InvalidInput:
+    return InvalidInput(
+        "to open this account we must send it a one-time code: give a phone number or an "
+        "email address", field="contact", reasons=list(verdict.reasons),
+    )  # fmt: skip

@@ -20,12 +20,15 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, insert, select, update
 
-from anxin.core.errors import InvalidInput, InvalidState, NotFound
+from anxin.core.errors import InvalidInput, InvalidState, NotFound, RateLimited
 from anxin.identity.tables import login_challenges as table
 
 MAX_ATTEMPTS: Final = 3
+HOURLY: Final = 5
+"""Codes one account may be sent in an hour."""
 CODE_DIGITS: Final = 6
 SECONDS: Final = 300
+HOUR: Final = 3600 * 1_000_000
 STEP_UP: Final = frozenset({"challenge", "review"})
 """Verdicts that ask for the code: at login nobody can review in time, so a review steps up
 too."""
@@ -61,6 +64,19 @@ def keep(
         "created_at": now, "expires_at": expires,
     })  # fmt: skip
     return challenge_id, code, expires
+
+
+def require_quota(conn: Connection, user_id: str, now: int) -> None:
+    """Refuse another code once `HOURLY` went to this account within the hour."""
+    c = table.c
+    sent = conn.execute(
+        select(c.created_at).where(c.user_id == user_id, c.created_at > now - HOUR)
+        .order_by(c.created_at)
+    ).scalars().all()  # fmt: skip
+    if len(sent) >= HOURLY:
+        retry = -(-(sent[len(sent) - HOURLY] + HOUR - now) // 1_000_000)
+        raise RateLimited("too many codes were sent to this account; try again later",
+                          retry_after=retry)  # fmt: skip
 
 
 def spend_try(conn: Connection, challenge_id: str, now: int) -> Any:

@@ -33,7 +33,7 @@ def application_check(risk: RiskService, clock: Clock) -> ApplicationHook:
     def check(application: Application) -> SignUpVerdict:
         verdict = risk.application(
             application.user_id, application.at, ip=application.ip,
-            device_id=application.device_id,
+            device_id=application.device_id, record=not application.tentative,
         )  # fmt: skip
         if verdict.decision != "review":
             return SignUpVerdict(verdict.decision, verdict.reasons)

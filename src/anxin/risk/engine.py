@@ -2,8 +2,9 @@
 
 `judge` is the pure decision over plain data: block/allow lists first, then rules and model
 combined as a noisy-OR (each matched rule's weight and the model's probability are
-independent pieces of evidence: score = 1 - prod(1 - p_i)), thresholds on the score, and the
-strictest `outcome` any matched rule forces. `RiskEngine` wires it to the state: extract
+independent pieces of evidence: score = 1 - prod(1 - p_i)), thresholds on the score, the
+strictest `outcome` any matched rule forces, and, when no rule matched, the rule file's cap
+on what the model may decide alone (`model.strongest`). `RiskEngine` wires it to the state: extract
 features, judge, record the event, log the decision, and judge a shadow rule set beside the
 live one.
 """
@@ -83,6 +84,8 @@ def judge(
     if forced > rank:
         rank = forced
         score = max(score, thresholds[DECISIONS[forced]])
+    if not hits and rank > rules.model.strongest:  # the model alone: capped
+        rank = rules.model.strongest
     if listed is not None:  # on the allow list: trusted, whatever the score says
         rank = 0
     if not hits and rank == 0 and listed is None:
@@ -156,6 +159,13 @@ class RiskEngine:
             return self._fixed
         assert self._live is not None
         return self._live.current()
+
+    def assess(self, event: Event) -> tuple[Verdict, Features]:
+        """What `decide` would answer now, and on what features; the state, the log and the
+        shadow set are left as they were."""
+        features = self.state.extract(event)
+        listed = self.lists.check(event) if self.lists.active else None
+        return judge(self.rules, features, self.model, listed), features
 
     def decide(self, event: Event) -> Verdict:
         """Judge the event on the state so far, then record it (with the decision taken)."""

@@ -125,12 +125,15 @@ def guard_frozen(db: Database, hook: RiskHook) -> RiskHook:
 
 
 def audit_trail(
-    db: Database, *, user_id: str | None = None, limit: int = 200
+    db: Database, *, user_id: str | None = None, actor: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """Freeze and unfreeze events, newest first; one user's when `user_id` is given."""
+    """Freeze and unfreeze events, newest first; one user's when `user_id` is given, one
+    actor's (`risk:application-review`: sign-ups opened for review) when `actor` is."""
     query = select(freeze_audit)
     if user_id is not None:
         query = query.where(freeze_audit.c.user_id == user_id)
+    if actor is not None:
+        query = query.where(freeze_audit.c.actor == actor)
     with db.read() as conn:
         rows = conn.execute(
             query.order_by(freeze_audit.c.at.desc(), freeze_audit.c.id.desc()).limit(limit)

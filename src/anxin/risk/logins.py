@@ -2,7 +2,7 @@
 
 Identity does not know about risk; it calls each hook on `Identity.on_login` after the
 password check. A `block` refuses the login. A `challenge` or `review` holds it for a
-one-time code (`identity.stepup`), texted or mailed by `send_login_code`, which also says
+one-time code (`identity.stepup`), texted or mailed by `send_step_up_code`, which also says
 that someone is logging in: a stranger with the password alone gets no session and the
 owner hears of it. An account with no phone or email cannot be stepped up; its login goes
 through and the owner is told at once, in the app, so it does not go unnoticed.

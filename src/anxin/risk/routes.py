@@ -152,7 +152,11 @@ def unfreeze_account(user_id: str, body: AnalystReasonIn, request: Request) -> d
 @admin.get("/freezes/audit")
 def freeze_audit(
     request: Request, user_id: str | None = None,
+    actor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:  # fmt: skip
-    """Every freeze and unfreeze (one user's with `user_id`): who, when, why."""
-    return {"audit": freezes.audit_trail(services_of(request).db, user_id=user_id, limit=limit)}
+    """Every freeze and unfreeze (one user's with `user_id`, one actor's with `actor`, e.g.
+    `risk:application-review` for sign-ups opened for review): who, when, why."""
+    audit = freezes.audit_trail(services_of(request).db, user_id=user_id, actor=actor,
+                                limit=limit)  # fmt: skip
+    return {"audit": audit}

@@ -91,6 +91,8 @@ class ModelSettings:
     """Reason text per model input; an input without text is never stated."""
     events: frozenset[str] = frozenset(EVENT_TYPES)
     """The event types the model scores; the others are decided by the rules alone."""
+    strongest: int = RANK["block"]
+    """The strictest decision (as a rank) the model may reach when no rule matched."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +248,8 @@ def _model(raw: Any, problems: list[str]) -> ModelSettings:
         problems.append("model: required, a mapping with enabled and reasons")
         return ModelSettings(False, 1.0, 1.0, {})
     _unknown_keys(
-        raw, {"enabled", "reason_probability", "reason_contribution", "reasons", "events"},
-        "model.", problems,
+        raw, {"enabled", "reason_probability", "reason_contribution", "reasons", "events",
+              "strongest"}, "model.", problems,
     )  # fmt: skip
     enabled = raw.get("enabled")
     if not isinstance(enabled, bool):
@@ -271,14 +273,24 @@ def _model(raw: Any, problems: list[str]) -> ModelSettings:
         reason = _reason(spec, f"model.reasons.{name}", problems)
         if reason is not None:
             reasons[name] = reason
+    events, strongest = _model_reach(raw, problems)
+    return ModelSettings(
+        bool(enabled), numbers["reason_probability"], numbers["reason_contribution"], reasons,
+        events, strongest,
+    )  # fmt: skip
+
+
+def _model_reach(raw: dict[str, Any], problems: list[str]) -> tuple[frozenset[str], int]:
+    """Which events the model scores, and the strictest decision it may reach alone."""
     events = raw.get("events", list(EVENT_TYPES))
     if not isinstance(events, list) or any(kind not in EVENT_TYPES for kind in events):
         problems.append(f"model.events: a list of types from {', '.join(EVENT_TYPES)}")
         events = []
-    return ModelSettings(
-        bool(enabled), numbers["reason_probability"], numbers["reason_contribution"], reasons,
-        frozenset(events),
-    )  # fmt: skip
+    strongest = raw.get("strongest", "block")
+    if strongest not in DECISIONS[1:]:
+        problems.append(f"model.strongest: one of {', '.join(DECISIONS[1:])}")
+        strongest = "block"
+    return frozenset(events), RANK[strongest]
 
 
 def _rule(raw: Any, where: str, problems: list[str]) -> Rule | None:

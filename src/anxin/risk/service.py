@@ -154,16 +154,24 @@ class RiskService:
         return self.decide(event)
 
     def application(
-        self, user_id: str, at: datetime, *, ip: str | None, device_id: str | None
-    ) -> Verdict:
-        """Judge (and log) one sign-up before the account is opened.
+        self, user_id: str, at: datetime, *, ip: str | None, device_id: str | None,
+        record: bool = True,
+    ) -> Verdict:  # fmt: skip
+        """Judge (and log) one sign-up before the account is opened; without `record`, only
+        judge it, leaving the state and the log as they were.
 
         The phone number is not passed: Anxin lets one account hold a number at a time, so a
         number can only link a new account to one whose holder erased it, and that link is
         neither evidence of a ring nor something an erased account should leave behind.
         """
         event = Event(new_id(), "application", to_micros(at), user_id, device_id=device_id, ip=ip)
-        return self.decide(event)
+        if record:
+            return self.decide(event)
+        with self._lock:
+            if self.log is None:
+                self._start()
+            verdict, features = self.engine.assess(event)
+            return settle(verdict, features)
 
     def flush(self) -> int:
         """Write the decisions not yet in the log (maintenance loop, shutdown, tests)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from anxin.core.errors import AnxinError, InvalidInput, StepUpRequired
+from anxin.identity.routes import client_ip
 from anxin.web import session
 from anxin.web.page import AnyPage, Page, PostedForm
 from anxin.web.pageroute import PageRoute
@@ -13,15 +14,11 @@ from anxin.web.pageroute import PageRoute
 router = APIRouter(route_class=PageRoute)
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _log_in(page: Page, username: str, password: str) -> str:
     """`Identity.login` with what the browser tells about itself (its device id, its agent)."""
     request = page.request
     token, _user = page.services.identity.login(
-        username, password, _client_ip(request), device_id=session.device_id(request),
+        username, password, client_ip(request), device_id=session.device_id(request),
         user_agent=request.headers.get("user-agent"),
     )  # fmt: skip
     return token
@@ -80,7 +77,8 @@ def login_code(page: AnyPage, form: PostedForm) -> Response:
     try:
         token, _user = page.services.identity.verify_login(challenge_id, form.get("code"))
     except InvalidInput as wrong:
-        return _code_page(page, challenge_id, target, reasons=[], error=wrong)
+        return _code_page(page, challenge_id, target, reasons=[], error=wrong,
+                          signing_up=form.get("signing_up") == "1")  # fmt: skip
     except AnxinError as error:
         return page.render("login.html", status=error.status, next=target, values={},
                            error=error)  # fmt: skip
@@ -104,14 +102,15 @@ def signup(page: AnyPage, form: PostedForm) -> Response:
         if form.get("password") != form.get("password_again"):
             raise InvalidInput("the two passwords differ", field="password_again")
         signed = identity.sign_up(
-            form.get("username"), form.get("password"), ip=_client_ip(request),
+            form.get("username"), form.get("password"), ip=client_ip(request),
             device_id=session.device_id(request), user_agent=request.headers.get("user-agent"),
             display_name=form.optional("display_name"), phone=form.optional("phone"),
             locale="zh-CN" if page.lang == "zh" else "en",
         )  # fmt: skip
-        if signed.challenge_id is not None:
-            response = _code_page(page, signed.challenge_id, "/", reasons=list(signed.reasons),
-                                  signing_up=True)  # fmt: skip
+        challenge = signed.challenge
+        if challenge is not None:
+            response = _code_page(page, challenge.challenge_id, "/",
+                                  reasons=list(challenge.reasons), signing_up=True)  # fmt: skip
             session.remember_device(request, response)
             return response
         token = _log_in(page, signed.user.username, form.get("password"))
