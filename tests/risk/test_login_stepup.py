@@ -4,6 +4,7 @@ session; the code from the phone finishes the login, wrong or late codes do not.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,6 +12,10 @@ from holdkit import PASSWORD, REASON, inbox, person, services_of
 
 from anxin.core.clock import ManualClock
 from anxin.identity.service import LoginAttempt, LoginVerdict
+from anxin.risk.engine import RiskEngine
+from anxin.risk.features import FeatureState
+from anxin.risk.model import load_model
+from anxin.risk.rules import shipped_rules
 from smskit import texted_code
 
 
@@ -110,3 +115,21 @@ def test_a_block_still_refuses_and_parallel_guesses_each_cost_a_try(client: Test
     refused = _login(client, "dave")
     assert refused.status_code == 403
     assert refused.json()["type"] == "urn:anxin:problem:login-refused"
+
+
+def test_a_login_the_model_alone_would_refuse_is_refused_when_no_code_can_be_sent(
+    client: TestClient,
+) -> None:
+    services = services_of(client)
+    assert services.risk is not None
+    rules, model = shipped_rules(), load_model()
+    certain = replace(model, weights=(0.0,) * len(model.weights), offset=20.0)
+    services.risk.engine = RiskEngine(rules, certain, state=FeatureState())
+    for name, phone in (("reachable", {"phone": "13900001111"}), ("unreachable", {})):
+        body = {"username": name, "password": PASSWORD, **phone}
+        assert client.post("/v1/users", json=body).status_code == 201  # sign-ups: rules alone
+
+    stepped = _login(client, "reachable")
+    assert stepped.status_code == 401, "capped at review: the code proves the owner"
+    refused = _login(client, "unreachable")
+    assert refused.status_code == 403 and refused.json()["type"].endswith("login-refused")

@@ -218,6 +218,23 @@ def test_a_sign_up_never_finished_gives_up_its_name_and_number_after_a_day(
     assert mine.status_code == 200, "the name is the new owner's"
 
 
+def test_a_code_sent_before_the_release_cannot_open_the_released_sign_up(
+    client: TestClient, clock: ManualClock
+) -> None:
+    for name in ("ff1", "ff2", "ff3"):
+        assert _apply(client, name, f"{name}-phone").status_code == 201
+    body = {"username": "late", "password": PASSWORD, "phone": "13833334444"}
+    assert client.post("/v1/users", json=body).status_code == 202
+    clock.advance(hours=23, minutes=58)
+    again = client.post("/v1/auth/login", json={"username": "late", "password": PASSWORD})
+    assert again.status_code == 401
+    challenge, code = again.json()["challenge_id"], texted_code(client)
+    clock.advance(minutes=2, seconds=30)  # the code is still within its five minutes
+    assert client.post("/v1/users", json={**body, "password": "new owner pw"}).status_code == 201
+    stale = _verify(client, challenge, code)
+    assert stale.status_code == 409, stale.text
+
+
 def test_codes_to_a_waiting_sign_up_are_capped_at_five_an_hour(
     client: TestClient, clock: ManualClock
 ) -> None:

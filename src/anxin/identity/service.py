@@ -304,11 +304,14 @@ class Identity:
             c.username == username, c.phone == phone
         )  # fmt: skip
         with self.db.write() as conn:
-            conn.execute(
+            released = conn.execute(
                 update(t.users)
                 .where(taken, c.activated_at.is_(None), c.created_at < stale)
                 .values(username=literal("expired.") + c.id, phone=None)
-            )
+                .returning(c.id)
+            ).scalars().all()  # fmt: skip
+            for user_id in released:  # a code sent before the release must not open it now
+                stepup.close_all(conn, user_id, stepup.FAILED, to_micros(self.clock.now()))
             if conn.execute(select(c.id).where(c.username == username)).first() is not None:
                 raise Conflict("that username is already registered", field="username")
             if phone is not None and conn.execute(

@@ -113,6 +113,16 @@ def close(conn: Connection, challenge_id: str, status: str, now: int) -> bool:
     return bool(done.rowcount)
 
 
+def close_all(conn: Connection, user_id: str, status: str, now: int) -> None:
+    """Mark every waiting challenge of this account `status`."""
+    c = table.c
+    conn.execute(
+        update(table)
+        .where(c.user_id == user_id, c.status == WAITING)
+        .values(status=status, resolved_at=now)
+    )
+
+
 def wrong_code(attempts: int) -> InvalidInput | InvalidState:
     """What a wrong code answers: tries left, or that the login must start over."""
     if attempts >= MAX_ATTEMPTS:

@@ -1,9 +1,10 @@
 """Logins through the risk engine: the identity login hook, and the new-device alert.
 
 Identity does not know about risk; it calls each hook on `Identity.on_login` after the
-password check. A `block` refuses the login. A `challenge` or `review` holds it for a
-one-time code (`identity.stepup`), texted or mailed by `send_step_up_code`, which also says
-that someone is logging in: a stranger with the password alone gets no session and the
+password check. A `block` refuses the login, and so does a review the model alone would have
+refused (see `model.strongest`) when no code can be sent. A `challenge` or `review` holds it
+for a one-time code (`identity.stepup`), texted or mailed by `send_step_up_code`, which also
+says that someone is logging in: a stranger with the password alone gets no session and the
 owner hears of it. An account with no phone or email cannot be stepped up; its login goes
 through and the owner is told at once, in the app, so it does not go unnoticed.
 """
@@ -29,6 +30,10 @@ def login_check(risk: RiskService, identity: Identity, db: Database, clock: Cloc
         )  # fmt: skip
         decision = verdict.decision
         if decision in ("challenge", "review") and not identity.steps_up(attempt.user, decision):
+            if verdict.score >= risk.engine.rules.thresholds["block"]:
+                # Only the model's cap (`model.strongest`) made this a review: the cap trusts
+                # a code to prove the owner, and this account has nowhere to send one.
+                return LoginVerdict("block", verdict.reasons)
             why = "; ".join(reason["en"] for reason in verdict.reasons)
             why_zh = "；".join(reason["zh"] for reason in verdict.reasons)
             device = attempt.device_id or "an unknown device"
