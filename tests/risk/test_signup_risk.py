@@ -29,6 +29,13 @@ def _apply(client: TestClient, username: str, device: str | None, phone: bool = 
     return client.post("/v1/users", json=body, headers={"X-Device-Id": device} if device else {})
 
 
+def _three_before(client: TestClient, prefix: str) -> None:
+    """Three ordinary sign-ups from the test client's one IP: the next is the fourth within
+    the hour, a burst that needs the code."""
+    for n in (1, 2, 3):
+        assert _apply(client, f"{prefix}{n}", f"{prefix}{n}-phone").status_code == 201
+
+
 def _verify(client: TestClient, challenge_id: str, code: str) -> Any:
     return client.post("/v1/auth/login/verify", json={"challenge_id": challenge_id, "code": code})
 
@@ -73,8 +80,7 @@ def test_a_household_signs_up_freely_and_a_fourth_sign_up_in_the_hour_needs_the_
 def test_an_account_waiting_for_its_code_cannot_log_in_or_be_paid_until_it_comes_back(
     client: TestClient, clock: ManualClock, admin: dict[str, str]
 ) -> None:
-    for name in ("aa1", "aa2", "aa3"):
-        assert _apply(client, name, f"{name}-phone").status_code == 201
+    _three_before(client, "aa")
     payer = login(client, "aa1", "aa1-phone")
     fund(client, admin, payer, "100.00")
     waiting = _apply(client, "newbie", "newbie-phone")
@@ -121,8 +127,7 @@ def test_a_third_account_on_one_phone_within_the_hour_is_refused_and_nothing_is_
 def test_a_doubted_sign_up_with_nowhere_to_send_a_code_is_refused_and_opens_nothing(
     client: TestClient,
 ) -> None:
-    for name in ("bb1", "bb2", "bb3"):
-        assert _apply(client, name, f"{name}-phone").status_code == 201
+    _three_before(client, "bb")
     nowhere = _apply(client, "nocontact", "nc-phone", phone=False)
     assert nowhere.status_code == 422 and nowhere.json()["field"] == "contact"
     assert _codes(nowhere) == ["IP_APPLICATION_BURST"]
@@ -203,8 +208,7 @@ def test_an_unverifiable_sign_up_is_not_held_against_the_retry_with_a_phone(
 def test_a_sign_up_never_finished_gives_up_its_name_and_number_after_a_day(
     client: TestClient, clock: ManualClock
 ) -> None:
-    for name in ("cc1", "cc2", "cc3"):
-        assert _apply(client, name, f"{name}-phone").status_code == 201
+    _three_before(client, "cc")
     body = {"username": "squatter", "password": PASSWORD, "phone": "13811112222"}
     assert client.post("/v1/users", json=body).status_code == 202
     clock.advance(hours=23)
@@ -221,8 +225,7 @@ def test_a_sign_up_never_finished_gives_up_its_name_and_number_after_a_day(
 def test_a_code_sent_before_the_release_cannot_open_the_released_sign_up(
     client: TestClient, clock: ManualClock
 ) -> None:
-    for name in ("ff1", "ff2", "ff3"):
-        assert _apply(client, name, f"{name}-phone").status_code == 201
+    _three_before(client, "ff")
     body = {"username": "late", "password": PASSWORD, "phone": "13833334444"}
     assert client.post("/v1/users", json=body).status_code == 202
     clock.advance(hours=23, minutes=58)
@@ -238,8 +241,7 @@ def test_a_code_sent_before_the_release_cannot_open_the_released_sign_up(
 def test_codes_to_a_waiting_sign_up_are_capped_at_five_an_hour(
     client: TestClient, clock: ManualClock
 ) -> None:
-    for name in ("dd1", "dd2", "dd3"):
-        assert _apply(client, name, f"{name}-phone").status_code == 201
+    _three_before(client, "dd")
     assert _apply(client, "spammed", "x-phone").status_code == 202  # code 1
     body = {"username": "spammed", "password": PASSWORD}
     for _ in range(4):  # codes 2 to 5
@@ -253,8 +255,7 @@ def test_codes_to_a_waiting_sign_up_are_capped_at_five_an_hour(
 def test_a_waiting_sign_up_has_no_wallet_and_cannot_log_in_when_no_code_can_be_sent(
     client: TestClient,
 ) -> None:
-    for name in ("ee1", "ee2", "ee3"):
-        assert _apply(client, name, f"{name}-phone").status_code == 201
+    _three_before(client, "ee")
     waiting = _apply(client, "stranded", "s-phone")
     assert waiting.status_code == 202
     services = services_of(client)
