@@ -85,3 +85,11 @@ class People:
 def people_of(client: TestClient, admin: dict[str, str]) -> People:
     """Helpers over `client` (the conftest fixture already hashes passwords cheaply)."""
     return People(client, admin)
+
+
+def people_past_reviews(client: TestClient, admin: dict[str, str]) -> People:
+    """`people_of`, with sessions that last a week: held-payment tests move the clock past a
+    two-day review and still act as the same people."""
+    crowd = People(client, admin)
+    crowd.services.identity.token_ttl_seconds = 7 * 86_400
+    return crowd

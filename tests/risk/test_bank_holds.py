@@ -16,14 +16,13 @@ from anxin.payments import holds
 from anxin.payments.banks.orders import settle_due
 from anxin.payments.banks.sandbox import SandboxBank, SandboxConfig
 from cardkit import link_card
-from peoplekit import People, people_of
+from peoplekit import People, people_past_reviews
 from smskit import texted_code
 
 
 @pytest.fixture
 def people(client: TestClient, admin: dict[str, str]) -> People:
-    crowd = people_of(client, admin)
-    crowd.services.identity.token_ttl_seconds = 7 * 86_400  # the clock moves past a review
+    crowd = people_past_reviews(client, admin)
     # A bank that always answers within seconds, so the card alone chooses the outcome.
     crowd.services.bank = SandboxBank(
         SandboxConfig(seed=7, decline_rate=0, timeout_rate=0, min_delay_seconds=1,

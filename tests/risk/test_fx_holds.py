@@ -15,15 +15,13 @@ from anxin.core.clock import ManualClock
 from anxin.core.errors import InvalidState
 from anxin.ledger.posting import Post, Void
 from anxin.payments import holds
-from peoplekit import People, people_of
+from peoplekit import People, people_past_reviews
 from smskit import texted_code
 
 
 @pytest.fixture
 def people(client: TestClient, admin: dict[str, str]) -> People:
-    crowd = people_of(client, admin)
-    crowd.services.identity.token_ttl_seconds = 7 * 86_400  # the clock moves past a review
-    return crowd
+    return people_past_reviews(client, admin)
 
 
 @pytest.fixture

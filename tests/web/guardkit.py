@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 from httpx import Response
-from webkit import post_form
+from webkit import post_form, text_of
 
 from anxin.api.services import Services
 from anxin.payments.risk_hook import Decision, PaymentEvent, RiskVerdict, allow_everything
@@ -70,3 +70,23 @@ def transfer_by_page(client: TestClient, to: str, amount: str) -> Response:
         "/transfer/confirm", data=hidden_fields(review.text), follow_redirects=False
     )
     return confirmed
+
+
+def in_english(client: TestClient, elder: str) -> None:
+    """Switch the browser to English, and to elder mode when `elder` is "1"."""
+    post_form(client, "/", "/settings/language", {"lang": "en", "next": "/"})
+    post_form(client, "/", "/settings/elder", {"elder": elder, "next": "/"})
+
+
+def under_review(page: Response, elder: str, cancel: re.Pattern[str], keys: str) -> str:
+    """A held payment's page while an analyst reviews it, in English: well formed, big type
+    when `elder` is "1", the reason, a cancel button (`cancel`) and no code form, and no raw
+    message key of the `keys` catalogue. Its visible text, for what is particular to it."""
+    assert page.status_code == 200
+    well_formed(page.text)
+    assert ('<body class="elder"' in page.text) == (elder == "1")
+    shown = text_of(page.text)
+    assert "reviewed by our team" in shown and REASON["en"] in shown
+    assert 'name="code"' not in page.text and cancel.search(page.text) is not None
+    assert not re.search(rf"\b{keys}\.[a-z_.]+\b", shown), "no raw message keys"
+    return shown

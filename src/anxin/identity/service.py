@@ -124,7 +124,6 @@ class Application:
     """A sign-up as the application hooks see it: judged before the account exists."""
 
     user_id: str
-    username: str
     at: datetime
     ip: str | None
     device_id: str | None
@@ -237,7 +236,7 @@ class Identity:
         """
         user, row = self._new_account(username, password, display_name, phone, email, locale)
         self._require_free(user.username, phone)
-        application = Application(user.id, user.username, self.clock.now(), ip, device_id)
+        application = Application(user.id, self.clock.now(), ip, device_id)
         reachable = self.send_code is not None and bool(phone or email)
         if not reachable:
             peek = _strictest(hook(replace(application, tentative=True)) for hook in self.on_apply)
@@ -299,25 +298,30 @@ class Identity:
         without its code for `PENDING_SECONDS` gives its name and number up first: otherwise a
         mistyped or borrowed number would hold them for ever."""
         c = t.users.c
-        stale = to_micros(self.clock.now()) - PENDING_SECONDS * 1_000_000
+        now = to_micros(self.clock.now())
         taken = c.username == username if phone is None else or_(
             c.username == username, c.phone == phone
         )  # fmt: skip
-        with self.db.write() as conn:
-            released = conn.execute(
-                update(t.users)
-                .where(taken, c.activated_at.is_(None), c.created_at < stale)
-                .values(username=literal("expired.") + c.id, phone=None)
-                .returning(c.id)
-            ).scalars().all()  # fmt: skip
-            for user_id in released:  # a code sent before the release must not open it now
-                stepup.close_all(conn, user_id, stepup.FAILED, to_micros(self.clock.now()))
-            if conn.execute(select(c.id).where(c.username == username)).first() is not None:
-                raise Conflict("that username is already registered", field="username")
-            if phone is not None and conn.execute(
-                select(c.id).where(c.phone == phone)
-            ).first() is not None:  # fmt: skip
-                raise Conflict("that phone is already registered", field="phone")
+        with self.db.read() as conn:
+            holders = conn.execute(
+                select(c.id, c.username, c.activated_at, c.created_at).where(taken)
+            ).all()
+        stale = now - PENDING_SECONDS * 1_000_000
+        abandoned = [h.id for h in holders if h.activated_at is None and h.created_at < stale]
+        held = [h for h in holders if h.id not in abandoned]
+        if held:
+            field = "username" if any(h.username == username for h in held) else "phone"
+            raise Conflict(f"that {field} is already registered", field=field)
+        if abandoned:
+            with self.db.write() as conn:
+                released = conn.execute(
+                    update(t.users)
+                    .where(c.id.in_(abandoned), c.activated_at.is_(None))
+                    .values(username=literal("expired.") + c.id, phone=None)
+                    .returning(c.id)
+                ).scalars().all()  # fmt: skip
+                # A code sent before the release must not open the account now.
+                stepup.close_all(conn, released, stepup.FAILED, now)
 
     @contextmanager
     def _opening(self) -> Iterator[Connection]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, insert, select, update
@@ -113,12 +113,14 @@ def close(conn: Connection, challenge_id: str, status: str, now: int) -> bool:
     return bool(done.rowcount)
 
 
-def close_all(conn: Connection, user_id: str, status: str, now: int) -> None:
-    """Mark every waiting challenge of this account `status`."""
+def close_all(conn: Connection, user_ids: Sequence[str], status: str, now: int) -> None:
+    """Mark every waiting challenge of these accounts `status`."""
+    if not user_ids:
+        return
     c = table.c
     conn.execute(
         update(table)
-        .where(c.user_id == user_id, c.status == WAITING)
+        .where(c.user_id.in_(user_ids), c.status == WAITING)
         .values(status=status, resolved_at=now)
     )
 
